@@ -1,0 +1,200 @@
+import type { Schema } from 'convict';
+
+/** Formats beyond convict's built-ins; each names what it allows in its error. */
+export const formats = {
+  mqttUrl: {
+    name: 'mqtt-url',
+    validate(value: unknown): void {
+      if (value === '') return;
+      if (typeof value !== 'string' || !/^(mqtts?|wss?|tcp|tls):\/\/[^\s]+$/.test(value)) {
+        throw new Error('must be empty or a URL starting with mqtt://, mqtts://, ws:// or wss://');
+      }
+    },
+  },
+  brokerList: {
+    name: 'broker-list',
+    validate(value: unknown): void {
+      if (!Array.isArray(value) || !value.every((b) => typeof b === 'string' && /:\d+$/.test(b))) {
+        throw new Error('must be a list of host:port strings');
+      }
+    },
+    coerce(value: string): string[] {
+      return value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
+    },
+  },
+  machineId: {
+    name: 'machine-id',
+    validate(value: unknown): void {
+      if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+        throw new Error('must be 1 to 64 letters, digits, _ or - (it becomes part of topic names)');
+      }
+    },
+  },
+  positiveInt: {
+    name: 'positive-int',
+    validate(value: unknown): void {
+      if (!Number.isInteger(value) || (value as number) <= 0) {
+        throw new Error('must be a whole number above 0');
+      }
+    },
+    coerce: (value: string): number => Number(value),
+  },
+  ratio: {
+    name: 'ratio',
+    validate(value: unknown): void {
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+        throw new Error('must be a number from 0 to 1');
+      }
+    },
+    coerce: (value: string): number => Number(value),
+  },
+} as const;
+
+/**
+ * The one source of truth for configuration keys, types, defaults, documentation and
+ * environment variable names. README's configuration table is generated from it.
+ */
+export const configSchema = {
+  machine: {
+    id: {
+      doc: 'Machine identifier; names the MQTT topics, the Kafka group and the state folder',
+      format: 'machine-id',
+      default: 'mill-1',
+      env: 'ADAPTD_MACHINE_ID',
+      arg: 'machine',
+    },
+  },
+  log: {
+    level: {
+      doc: 'Log level',
+      format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      env: 'ADAPTD_LOG_LEVEL',
+      arg: 'log-level',
+    },
+  },
+  data: {
+    dir: {
+      doc: 'Folder of recorded runs (*_aligned.csv.gz) for replay; empty means ../shared/datasets/cnc-gcode-sensors',
+      format: String,
+      default: '',
+      env: 'ADAPTD_DATA_DIR',
+      arg: 'data',
+    },
+  },
+  model: {
+    dir: {
+      doc: 'Model artifact folder',
+      format: String,
+      default: 'models/s1-standard',
+      env: 'ADAPTD_MODEL_DIR',
+      arg: 'model',
+    },
+    backend: {
+      doc: 'TensorFlow.js backend: auto picks the native binding, then wasm, then cpu',
+      format: ['auto', 'tensorflow', 'wasm', 'cpu'],
+      default: 'auto',
+      env: 'ADAPTD_BACKEND',
+      arg: 'backend',
+    },
+  },
+  windows: {
+    length: {
+      doc: 'Rows per window (must equal the model artifact)',
+      format: 'positive-int',
+      default: 64,
+      env: 'ADAPTD_WINDOW_LENGTH',
+    },
+    stride: {
+      doc: 'Rows between window starts',
+      format: 'positive-int',
+      default: 16,
+      env: 'ADAPTD_WINDOW_STRIDE',
+    },
+  },
+  mqtt: {
+    url: {
+      doc: 'MQTT broker URL; empty starts the embedded in-process broker',
+      format: 'mqtt-url',
+      default: '',
+      env: 'ADAPTD_MQTT_URL',
+      arg: 'mqtt-url',
+    },
+    username: {
+      doc: 'MQTT user name',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_USERNAME',
+    },
+    passwordFile: {
+      doc: 'File holding the MQTT password (never the password itself)',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_PASSWORD_FILE',
+    },
+    topicPrefix: {
+      doc: 'Topic prefix; topics are <prefix>/<machine id>/<stream>',
+      format: String,
+      default: 'adaptd',
+      env: 'ADAPTD_MQTT_TOPIC_PREFIX',
+    },
+  },
+  kafka: {
+    brokers: {
+      doc: 'Kafka bootstrap brokers (host:port, comma separated); empty disables Kafka',
+      format: 'broker-list',
+      default: [] as string[],
+      env: 'ADAPTD_KAFKA_BROKERS',
+      arg: 'kafka-brokers',
+    },
+    topicPrefix: {
+      doc: 'Kafka topic prefix; topics are <prefix>.<stream>, keyed by machine id',
+      format: String,
+      default: 'adaptd',
+      env: 'ADAPTD_KAFKA_TOPIC_PREFIX',
+    },
+  },
+  http: {
+    host: {
+      doc: 'Address for /metrics, /healthz and /readyz (localhost unless you mean otherwise)',
+      format: String,
+      default: '127.0.0.1',
+      env: 'ADAPTD_HTTP_HOST',
+    },
+    port: {
+      doc: 'Port for /metrics, /healthz and /readyz',
+      format: 'port',
+      default: 9464,
+      env: 'ADAPTD_HTTP_PORT',
+      arg: 'http-port',
+    },
+  },
+  state: {
+    dir: {
+      doc: 'Folder for adapters, prototypes, support windows, drift state and offsets',
+      format: String,
+      default: 'state',
+      env: 'ADAPTD_STATE_DIR',
+      arg: 'state-dir',
+    },
+  },
+  buffers: {
+    rows: {
+      doc: 'Sensor rows held per stream before the oldest are dropped (and counted)',
+      format: 'positive-int',
+      default: 4096,
+      env: 'ADAPTD_BUFFER_ROWS',
+    },
+  },
+  drift: {
+    expectedRunTime: {
+      doc: 'Expected number of windows between false drift alarms',
+      format: 'positive-int',
+      default: 1000,
+      env: 'ADAPTD_DRIFT_ERT',
+    },
+  },
+} satisfies Schema<unknown>;
