@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { AdaptdError } from '../errors.js';
+import { gaussian } from '../util/random.js';
 
 /** How a variable starts: Glorot-uniform for weights, zeros or ones for biases and norms. */
 export type Initialiser = 'glorot' | 'zeros' | 'ones' | { normal: number };
@@ -123,9 +124,4 @@ export class ParameterStore {
     }
     return tf.tensor(values, spec.shape);
   }
-}
-
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
