@@ -1,0 +1,171 @@
+import { Kafka, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { AdaptdError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import type {
+  IncomingRecord,
+  KafkaClient,
+  KafkaSubscription,
+  OutgoingRecord,
+  RecordHandler,
+  RecordPosition,
+  SubscribeOptions,
+  TopicSpec,
+} from './kafkaClient.js';
+import { kafkajsLevel, kafkajsLogCreator } from './kafkajsLog.js';
+import { nextOffsets } from './nextOffsets.js';
+
+export interface KafkajsClientSettings {
+  readonly clientId: string;
+  /** host:port of at least one broker; the rest of the cluster is discovered from it. */
+  readonly brokers: readonly string[];
+  readonly logger?: Logger;
+  /** How long one TCP connection attempt may take, in ms. */
+  readonly connectionTimeoutMs?: number;
+  /** How long a broker may take to answer one request, in ms. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** KafkaClient on kafkajs 2.2.4: one admin and one producer connection, a consumer per group. */
+export class KafkajsClient implements KafkaClient {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private readonly consumers = new Set<Consumer>();
+  private readonly brokers: readonly string[];
+  private readonly logger: Logger;
+
+  constructor(settings: KafkajsClientSettings) {
+    if (settings.brokers.length === 0) {
+      throw new AdaptdError('CONFIG_INVALID', 'Kafka brokers list is empty; give host:port', {
+        context: { clientId: settings.clientId },
+      });
+    }
+    this.brokers = settings.brokers;
+    this.logger = (settings.logger ?? silentLogger).child({ component: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: settings.clientId,
+      brokers: [...settings.brokers],
+      connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
+      requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      logLevel: kafkajsLevel(this.logger),
+      logCreator: kafkajsLogCreator(this.logger),
+    });
+    this.admin = this.kafka.admin();
+    // The Java client's murmur2 partitioner, so a key lands where other clients put it.
+    this.producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  async connect(): Promise<void> {
+    await this.attempt('connect', async () => {
+      await this.admin.connect();
+      await this.producer.connect();
+    });
+    this.logger.info({ brokers: this.brokers }, 'kafka connected');
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    await this.attempt('create topics', () =>
+      this.admin.createTopics({
+        topics: topics.map(({ topic, partitions }) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      }),
+    );
+  }
+
+  async produce(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    await this.attempt(`produce to ${topic}`, () =>
+      this.producer.send({
+        topic,
+        acks: -1,
+        messages: records.map(({ key, value }) => ({ key, value })),
+      }),
+    );
+  }
+
+  async subscribe(options: SubscribeOptions, handler: RecordHandler): Promise<KafkaSubscription> {
+    const consumer = this.kafka.consumer({ groupId: options.groupId });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      options.onFailure?.(this.failure(`consume in group ${options.groupId}`, payload.error));
+    });
+    this.consumers.add(consumer);
+    try {
+      await this.attempt(`subscribe group ${options.groupId}`, async () => {
+        await consumer.connect();
+        await consumer.subscribe({
+          topics: [...options.topics],
+          fromBeginning: options.fromBeginning,
+        });
+        await consumer.run({
+          autoCommit: false,
+          eachMessage: ({ topic, partition, message }) =>
+            handler({
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key ?? null,
+              value: message.value,
+              timestamp: Number(message.timestamp),
+            } satisfies IncomingRecord),
+        });
+      });
+    } catch (error) {
+      await this.stopConsumer(consumer);
+      throw error;
+    }
+    this.logger.info({ group: options.groupId, topics: options.topics }, 'kafka subscribed');
+    return {
+      commit: (records: readonly RecordPosition[]) =>
+        this.attempt(`commit group ${options.groupId}`, () =>
+          consumer.commitOffsets(nextOffsets(records).map((position) => ({ ...position }))),
+        ),
+      stop: () => this.stopConsumer(consumer),
+    };
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => this.stopConsumer(consumer)));
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    this.logger.info({ brokers: this.brokers }, 'kafka disconnected');
+  }
+
+  private async stopConsumer(consumer: Consumer): Promise<void> {
+    if (!this.consumers.delete(consumer)) return;
+    await consumer.disconnect();
+  }
+
+  private async attempt<T>(operation: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw this.failure(operation, error);
+    }
+  }
+
+  private failure(operation: string, error: unknown): AdaptdError {
+    const detail = error instanceof Error ? error.message : String(error);
+    return new AdaptdError(
+      'BROKER_UNAVAILABLE',
+      `Kafka ${operation} failed against ${this.brokers.join(',')}: ${detail}`,
+      {
+        cause: error,
+        retriable: isTransient(error),
+        context: { operation, brokers: this.brokers },
+      },
+    );
+  }
+}
+
+/**
+ * Whether trying again later can help. kafkajs marks its errors retriable or not, and wraps a
+ * retriable one that kept failing in KafkaJSNumberOfRetriesExceeded, which is non-retriable only
+ * for its own retry loop; anything that is not a kafkajs error is taken as transient.
+ */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return true;
+  if (error.name === 'KafkaJSNumberOfRetriesExceeded' && error.cause !== undefined) {
+    return isTransient(error.cause);
+  }
+  return 'retriable' in error ? error.retriable === true : true;
+}
