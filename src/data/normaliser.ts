@@ -100,7 +100,11 @@ export class Normaliser {
    * Fits centre and scale per schema channel from the rows where the channel is present
    * (bound and not dead) and non-empty. A channel with no such row gets centre 0, scale 1.
    */
-  static fit(frames: readonly RunFrame[], schema: ChannelSchema, options: FitOptions = {}) {
+  static fit(
+    frames: readonly RunFrame[],
+    schema: ChannelSchema,
+    options: FitOptions = {},
+  ): Normaliser {
     const used = selectFrames(frames, options.trainRuns);
     const maxSamples = options.maxSamples ?? 50_000;
     const floor = options.relativeFloor ?? 1e-3;

@@ -50,6 +50,7 @@ export class WindowSet {
   /** The executing G-code line's text at the window's last row. */
   readonly gcodeText: string[];
 
+  /** Made by `buildWindowSet`; `frames` only supply the labels and are not kept. */
   constructor(
     readonly schema: ChannelSchema,
     readonly length: number,
@@ -127,7 +128,9 @@ export class WindowSet {
   windowsOf(runs: readonly Pick<RunInfo, 'id'>[]): number[] {
     const wanted = new Set(runs.map((run) => run.id));
     const picked = new Set<number>();
-    this.runs.forEach((run, r) => wanted.has(run.id) && picked.add(r));
+    this.runs.forEach((run, r) => {
+      if (wanted.has(run.id)) picked.add(r);
+    });
     const indices: number[] = [];
     for (let i = 0; i < this.count; i += 1)
       if (picked.has(this.windowRun[i] ?? -1)) indices.push(i);
@@ -165,6 +168,17 @@ export function buildWindowSet(
   options: WindowOptions = {},
 ): WindowSet {
   normaliser.assertMatches(schema);
+  const ids = frames.map((frame) => frame.info.id);
+  const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+  if (repeated.length > 0) {
+    throw new AdaptdError(
+      'DATA_INVALID',
+      `run ${repeated[0]} is given twice; windows would repeat`,
+      {
+        context: { repeated },
+      },
+    );
+  }
   const length = positiveInteger('length', options.length ?? DEFAULT_WINDOW.length);
   const stride = positiveInteger('stride', options.stride ?? DEFAULT_WINDOW.stride);
   const stores: RunStore[] = [];
