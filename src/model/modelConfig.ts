@@ -4,8 +4,11 @@ import { z } from 'zod';
 export const headSchema = z.object({
   name: z.string().min(1),
   classes: z.array(z.string()).min(1),
-  /** `window` reads the pooled embedding; `end` also reads the last recurrent state. */
-  reads: z.enum(['window', 'end']),
+  /**
+   * `window` reads the pooled embedding; `end` also reads the last recurrent state;
+   * `step` classifies every row from its token's encoder and recurrent states.
+   */
+  reads: z.enum(['window', 'end', 'step']),
 });
 
 export const modalitySchema = z.object({

@@ -4,7 +4,7 @@ import type { LabelledWindows } from './training/windowBatch.js';
 import { disposeInputs, windowBatch } from './training/windowBatch.js';
 
 export interface WindowPredictions {
-  /** Row-major logits [count, classes] per head. */
+  /** Row-major logits [count, classes] per head ([count*windowLength, classes] for step heads). */
   logits: Record<string, Float32Array>;
   /** Row-major embeddings [count, recurrentUnits]. */
   embeddings: Float32Array;
@@ -21,8 +21,11 @@ export async function predictWindows(
   const units = model.config.recurrentUnits;
   const embeddings = new Float32Array(indices.length * units);
   const logits: Record<string, Float32Array> = {};
+  const rowsPerWindow = (reads: string): number => (reads === 'step' ? windows.length : 1);
   for (const head of model.config.heads) {
-    logits[head.name] = new Float32Array(indices.length * head.classes.length);
+    logits[head.name] = new Float32Array(
+      indices.length * rowsPerWindow(head.reads) * head.classes.length,
+    );
   }
   for (let start = 0; start < indices.length; start += batchSize) {
     const batch = indices.slice(start, start + batchSize);
@@ -37,7 +40,10 @@ export async function predictWindows(
     tf.dispose(out);
     embeddings.set(values[0]!, start * units);
     model.config.heads.forEach((head, h) => {
-      logits[head.name]!.set(values[h + 1]!, start * head.classes.length);
+      logits[head.name]!.set(
+        values[h + 1]!,
+        start * rowsPerWindow(head.reads) * head.classes.length,
+      );
     });
   }
   return { logits, embeddings, count: indices.length };

@@ -32,7 +32,7 @@ export interface ModelOutputs {
   embedding: tf.Tensor2D;
   /** Last recurrent state [batch, recurrentUnits]. */
   last: tf.Tensor2D;
-  /** Logits per head [batch, classes]. */
+  /** Logits per head: [batch, classes], or [batch*windowLength, classes] for step heads. */
   logits: Record<string, tf.Tensor2D>;
   /** Reconstructed patches [batch*tokens, patch*channels], when asked for. */
   reconstruction?: tf.Tensor2D;
@@ -92,8 +92,14 @@ export class SensorModel {
     if (options.headless !== true) {
       const endFeatures = tf.concat([embedding, last], 1);
       for (const head of this.config.heads) {
-        const features = head.reads === 'end' ? endFeatures : embedding;
-        logits[head.name] = this.head(head.name, features, head.classes.length);
+        logits[head.name] =
+          head.reads === 'step'
+            ? this.stepHead(head.name, tf.concat([tokens, states], 1), head.classes.length, batch)
+            : this.head(
+                head.name,
+                head.reads === 'end' ? endFeatures : embedding,
+                head.classes.length,
+              );
       }
     }
     const outputs: ModelOutputs = { embedding, last, logits };
@@ -107,6 +113,18 @@ export class SensorModel {
   /** Applies one named head to features [batch, f]; used again by strategies on embeddings. */
   head(name: string, features: tf.Tensor2D, classes: number): tf.Tensor2D {
     return dense(this.store, `head.${name}`, headGroup(name), features, classes);
+  }
+
+  /** Per-row logits [batch*windowLength, classes] from token features [batch*tokens, f]. */
+  private stepHead(
+    name: string,
+    features: tf.Tensor2D,
+    classes: number,
+    batch: number,
+  ): tf.Tensor2D {
+    const { patch, windowLength } = this.config;
+    const perToken = dense(this.store, `head.${name}`, headGroup(name), features, patch * classes);
+    return tf.reshape(perToken, [batch * windowLength, classes]);
   }
 
   dispose(): void {

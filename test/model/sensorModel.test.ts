@@ -24,6 +24,19 @@ describe('SensorModel', () => {
     model.dispose();
   });
 
+  it('gives a step head one row of logits per input row', () => {
+    const config = tinyConfig({
+      heads: [{ name: 'motion', classes: ['G0', 'G1', 'G2', 'G3'], reads: 'step' }],
+    });
+    const model = new SensorModel(config);
+    const inputs = tinyInputs(config, 3);
+    const logits = tf.tidy(() => model.forward(inputs).logits.motion!);
+    assert.deepEqual(logits.shape, [3 * config.windowLength, 4]);
+    logits.dispose();
+    disposeInputs(inputs);
+    model.dispose();
+  });
+
   it('ignores the values of masked channels', () => {
     const config = tinyConfig();
     const model = new SensorModel(config);

@@ -6,6 +6,7 @@ import { predictWindows } from '../predictWindows.js';
 import type { SensorModel } from '../sensorModel.js';
 import { balancedClassWeights, maskedCrossEntropy, reconstructionLoss } from './lossTerms.js';
 import {
+  batchLabels,
   disposeInputs,
   windowBatch,
   type Augmentation,
@@ -128,7 +129,7 @@ export async function pretrainLoop(
               settings.reconstructionWeight,
             );
             for (const head of heads) {
-              const labels = Int32Array.from(batch, (i) => train.labels[head.name]![i]!);
+              const labels = batchLabels(train, head.name, batch, head.reads === 'step');
               const term = maskedCrossEntropy(
                 out.logits[head.name]!,
                 labels,

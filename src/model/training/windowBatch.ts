@@ -12,8 +12,26 @@ export interface LabelledWindows {
   gather(indices: readonly number[]): { x: Float32Array; mask: Float32Array };
   /** One-hot controller state [n, contextSize]. */
   context(indices: readonly number[]): Float32Array;
-  /** Class index per window for each head; -1 where unknown. */
+  /**
+   * Class index per window for each head, or per row ([count*length]) for step heads;
+   * -1 where unknown.
+   */
   labels: Record<string, Int32Array>;
+}
+
+/** The labels of `batch` for one head: one per window, or `length` per window for step heads. */
+export function batchLabels(
+  windows: LabelledWindows,
+  head: string,
+  batch: readonly number[],
+  step: boolean,
+): Int32Array {
+  const all = windows.labels[head]!;
+  if (!step) return Int32Array.from(batch, (i) => all[i]!);
+  const { length } = windows;
+  const out = new Int32Array(batch.length * length);
+  batch.forEach((w, n) => out.set(all.subarray(w * length, (w + 1) * length), n * length));
+  return out;
 }
 
 export interface Augmentation {

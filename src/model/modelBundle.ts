@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { parseChannelSchema, type ChannelSchema } from '../data/channelSchema.js';
+import { CONTEXT_SIZE } from '../data/controllerContext.js';
+import { Normaliser } from '../data/normaliser.js';
+import type { WindowSet } from '../data/windows.js';
+import { AdaptdError } from '../errors.js';
+import { loadArtifact, saveArtifact, type ArtifactManifest } from './artifact.js';
+import type { SensorModel } from './sensorModel.js';
+import type { LabelledWindows } from './training/windowBatch.js';
+
+const windowSettingsSchema = z.object({
+  length: z.number().int().positive(),
+  stride: z.number().int().positive(),
+});
+
+/** A model with everything needed to feed it: channels, normaliser, window settings. */
+export interface ModelBundle {
+  model: SensorModel;
+  schema: ChannelSchema;
+  normaliser: Normaliser;
+  window: z.infer<typeof windowSettingsSchema>;
+  manifest?: ArtifactManifest;
+  /** Other documents of the artifact (metrics, drift reference...), by file name. */
+  documents: Record<string, unknown>;
+  texts: Record<string, string>;
+}
+
+export interface SaveBundleOptions {
+  version: string;
+  command: string;
+  trainingData: Record<string, string>;
+  documents?: Record<string, unknown>;
+  texts?: Record<string, string>;
+}
+
+export async function saveModelBundle(
+  dir: string,
+  bundle: Omit<ModelBundle, 'manifest' | 'documents' | 'texts'>,
+  options: SaveBundleOptions,
+): Promise<ArtifactManifest> {
+  return saveArtifact(dir, bundle.model, {
+    version: options.version,
+    command: options.command,
+    trainingData: options.trainingData,
+    documents: {
+      ...options.documents,
+      'schema.json': bundle.schema,
+      'normaliser.json': bundle.normaliser.toJSON(),
+      'window.json': bundle.window,
+      'labels.json': Object.fromEntries(bundle.model.config.heads.map((h) => [h.name, h.classes])),
+    },
+    texts: options.texts,
+  });
+}
+
+/** Loads an artifact and checks its parts agree with one another. */
+export async function loadModelBundle(dir: string): Promise<ModelBundle> {
+  const artifact = await loadArtifact(dir);
+  const { model, documents } = artifact;
+  try {
+    const schema = parseChannelSchema(documents['schema.json']);
+    const normaliser = Normaliser.fromJSON(documents['normaliser.json']);
+    normaliser.assertMatches(schema);
+    const window = windowSettingsSchema.parse(documents['window.json']);
+    const config = model.config;
+    if (config.channels !== schema.channels.length || config.windowLength !== window.length) {
+      throw new AdaptdError(
+        'MODEL_INVALID',
+        `model artifact ${dir}: topology expects ${config.channels} channels and ` +
+          `${config.windowLength} rows, schema and window give ${schema.channels.length} and ` +
+          `${window.length}`,
+      );
+    }
+    if (config.contextSize !== CONTEXT_SIZE) {
+      throw new AdaptdError(
+        'MODEL_INVALID',
+        `model artifact ${dir} expects ${config.contextSize} controller-state inputs; this ` +
+          `adaptd encodes ${CONTEXT_SIZE}`,
+      );
+    }
+    return {
+      model,
+      schema,
+      normaliser,
+      window,
+      manifest: artifact.manifest,
+      documents,
+      texts: artifact.texts,
+    };
+  } catch (error) {
+    model.dispose();
+    if (error instanceof AdaptdError) throw error;
+    throw new AdaptdError(
+      'MODEL_INVALID',
+      `model artifact ${dir} is inconsistent: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** The labels a window set provides, by head name; `motion` is per row (a step head). */
+export function windowLabels(set: WindowSet): Record<string, Int32Array> {
+  return {
+    operation: set.operation,
+    variant: set.variant,
+    tool: set.tool,
+    motion: Int32Array.from(set.motionSteps),
+    feedBand: set.feedBand,
+  };
+}
+
+/** Heads whose labels are per row rather than per window. */
+export const STEP_LABELS: ReadonlySet<string> = new Set(['motion']);
+
+/** A view of some windows of a set for training and prediction. */
+export function labelledWindows(
+  set: WindowSet,
+  indices: readonly number[] = Array.from({ length: set.count }, (_, i) => i),
+  extraLabels: Record<string, Int32Array> = {},
+): LabelledWindows {
+  const all = { ...windowLabels(set), ...extraLabels };
+  const labels = Object.fromEntries(
+    Object.entries(all).map(([name, values]) => [
+      name,
+      Int32Array.from(indices, (i) => values[i]!),
+    ]),
+  );
+  const pick = (positions: readonly number[]): number[] => positions.map((p) => indices[p]!);
+  return {
+    count: indices.length,
+    length: set.length,
+    channels: set.channels,
+    contextSize: CONTEXT_SIZE,
+    gather: (positions) => set.gather(pick(positions)),
+    context: (positions) => set.context(pick(positions)),
+    labels,
+  };
+}
