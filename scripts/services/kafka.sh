@@ -62,6 +62,7 @@ kafka_fetch() {
   cache=$(kafka_cache_dir "$version")
   KAFKA_LIBS="$cache/libs"
   [[ -f "$KAFKA_LIBS/.complete" ]] && return 0
+  kafka_log_binding "$version" >/dev/null
   command -v mvn >/dev/null || services_die "mvn not found; run install-debian.sh"
   mkdir -p "$cache"
   # Another run may be fetching the same version; the lock makes it wait for that one instead.
@@ -71,9 +72,10 @@ kafka_fetch() {
     services_log "fetching Kafka $version jars from Maven Central into $KAFKA_LIBS"
     work=$(mktemp -d "$cache/fetch.XXXXXX")
     kafka_write_pom "$version" "$work/pom.xml"
-    if ! mvn -B -q -f "$work/pom.xml" dependency:copy-dependencies \
+    if ! mvn -B -q -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$work/libs" >"$work/mvn.log" 2>&1; then
       services_tail_log "$work/mvn.log"
+      rm -rf "$work"
       flock -u "$lock"
       services_die "Maven could not fetch org.apache.kafka:kafka_2.13:$version"
     fi
