@@ -4,6 +4,8 @@ import { CONTEXT_SIZE } from '../data/controllerContext.js';
 import { Normaliser } from '../data/normaliser.js';
 import type { WindowSet } from '../data/windows.js';
 import { AdaptdError } from '../errors.js';
+import { DEFAULT_VOCABULARY } from '../gcode/vocabulary.js';
+import { gcodeLabels } from './gcodeTargets.js';
 import { loadArtifact, saveArtifact, type ArtifactManifest } from './artifact.js';
 import type { SensorModel } from './sensorModel.js';
 import type { LabelledWindows } from './training/windowBatch.js';
@@ -47,6 +49,7 @@ export async function saveModelBundle(
       'schema.json': bundle.schema,
       'normaliser.json': bundle.normaliser.toJSON(),
       'window.json': bundle.window,
+      'vocabulary.json': DEFAULT_VOCABULARY.toJSON(),
       'labels.json': Object.fromEntries(bundle.model.config.heads.map((h) => [h.name, h.classes])),
     },
     texts: options.texts,
@@ -103,6 +106,7 @@ export async function loadModelBundle(dir: string): Promise<ModelBundle> {
 /** The labels a window set provides, by head name; `motion` is per row (a step head). */
 export function windowLabels(set: WindowSet): Record<string, Int32Array> {
   return {
+    ...gcodeLabels(set.gcodeText, DEFAULT_VOCABULARY),
     operation: set.operation,
     variant: set.variant,
     tool: set.tool,

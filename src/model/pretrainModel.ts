@@ -11,7 +11,9 @@ import { readRun } from '../data/runReader.js';
 import { splitScenario, type ScenarioSplit } from '../data/scenarioSplit.js';
 import type { ScenarioName } from '../data/scenarios.js';
 import { buildWindowSet, type WindowSet } from '../data/windows.js';
+import { DEFAULT_VOCABULARY } from '../gcode/vocabulary.js';
 import { silentLogger, type Logger } from '../log.js';
+import { gcodeHeads } from './gcodeTargets.js';
 import { seededRandom, shuffled } from '../util/random.js';
 import type { ModelConfig } from './modelConfig.js';
 import { labelledWindows } from './modelBundle.js';
@@ -71,6 +73,7 @@ export const HEADS: ModelConfig['heads'] = [
   { name: 'tool', classes: [...TOOLS], reads: 'window' },
   { name: 'motion', classes: [...MOTIONS], reads: 'step' },
   { name: 'feedBand', classes: [...FEED_BANDS], reads: 'end' },
+  ...gcodeHeads(DEFAULT_VOCABULARY),
 ];
 
 /** Reads the scenario's runs, fits schema and normaliser on source training runs, trains. */
