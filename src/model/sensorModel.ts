@@ -110,6 +110,18 @@ export class SensorModel {
     return outputs;
   }
 
+  /** An independent copy with equal weights: strategies each start from their own copy. */
+  clone(): SensorModel {
+    const copy = new SensorModel(this.config);
+    const values = this.store.snapshot();
+    try {
+      copy.store.assign(values);
+    } finally {
+      tf.dispose(Object.values(values));
+    }
+    return copy;
+  }
+
   /** Applies one named head to features [batch, f]; used again by strategies on embeddings. */
   head(name: string, features: tf.Tensor2D, classes: number): tf.Tensor2D {
     return dense(this.store, `head.${name}`, headGroup(name), features, classes);

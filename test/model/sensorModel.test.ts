@@ -97,6 +97,23 @@ describe('SensorModel', () => {
     model.dispose();
   });
 
+  it('clones into an independent copy with equal outputs', () => {
+    const config = tinyConfig();
+    const model = new SensorModel(config, 5);
+    const copy = model.clone();
+    const inputs = tinyInputs(config, 2);
+    const a = model.forward(inputs, { headless: true }).embedding;
+    const b = copy.forward(inputs, { headless: true }).embedding;
+    assert.ok(maxAbsDiff(a, b) === 0);
+    const name = copy.store.names()[0]!;
+    copy.store.variable(name).assign(tf.zerosLike(copy.store.variable(name)));
+    const c = model.forward(inputs, { headless: true }).embedding;
+    assert.ok(maxAbsDiff(a, c) === 0, 'changing the copy must not change the original');
+    disposeInputs(inputs);
+    model.dispose();
+    copy.dispose();
+  });
+
   it('lists layer groups in forward order', () => {
     const config = tinyConfig();
     const model = new SensorModel(config);
