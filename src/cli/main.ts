@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { isAdaptdError } from '../errors.js';
+import { isAdaptdError, type ErrorCode } from '../errors.js';
 import { registerCommands } from './commands.js';
 
 /** Exit codes, one per kind of fatal failure, so systemd and scripts can tell them apart. */
@@ -12,28 +12,30 @@ export const EXIT_CODES = {
   data: 65,
   model: 66,
   service: 69,
+  state: 74,
 } as const;
 
+/** The exit code for each error code; the Record type makes the mapping exhaustive. */
+const EXIT_CODE_OF: Record<ErrorCode, number> = {
+  CONFIG_INVALID: EXIT_CODES.config,
+  DATA_NOT_FOUND: EXIT_CODES.data,
+  DATA_INVALID: EXIT_CODES.data,
+  DATA_HASH_MISMATCH: EXIT_CODES.data,
+  GCODE_INVALID: EXIT_CODES.data,
+  MESSAGE_INVALID: EXIT_CODES.data,
+  MODEL_INVALID: EXIT_CODES.model,
+  BACKEND_UNAVAILABLE: EXIT_CODES.model,
+  KERNEL_SELF_TEST_FAILED: EXIT_CODES.model,
+  TRAINING_FAILED: EXIT_CODES.failure,
+  STATE_CORRUPT: EXIT_CODES.state,
+  BROKER_UNAVAILABLE: EXIT_CODES.service,
+  SERVICE_FAILED: EXIT_CODES.service,
+  COMMAND_REJECTED: EXIT_CODES.failure,
+  INTERNAL: EXIT_CODES.failure,
+};
+
 function exitCodeFor(error: unknown): number {
-  if (!isAdaptdError(error)) return EXIT_CODES.failure;
-  switch (error.code) {
-    case 'CONFIG_INVALID':
-      return EXIT_CODES.config;
-    case 'DATA_NOT_FOUND':
-    case 'DATA_INVALID':
-    case 'DATA_HASH_MISMATCH':
-    case 'GCODE_INVALID':
-      return EXIT_CODES.data;
-    case 'MODEL_INVALID':
-    case 'BACKEND_UNAVAILABLE':
-    case 'KERNEL_SELF_TEST_FAILED':
-      return EXIT_CODES.model;
-    case 'BROKER_UNAVAILABLE':
-    case 'SERVICE_FAILED':
-      return EXIT_CODES.service;
-    default:
-      return EXIT_CODES.failure;
-  }
+  return isAdaptdError(error) ? EXIT_CODE_OF[error.code] : EXIT_CODES.failure;
 }
 
 const program = new Command('adaptd')

@@ -30,9 +30,15 @@ export function tinyConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
 /** Deterministic inputs [batch, windowLength, channels] for a config. */
 export function tinyInputs(config: ModelConfig, batch: number, seed = 3): ModelInputs {
   return tf.tidy(() => ({
-    x: tf.randomNormal([batch, config.windowLength, config.channels], 0, 1, 'float32', seed),
-    mask: tf.ones([batch, config.channels]),
-    context: tf.oneHot(tf.zeros([batch], 'int32'), config.contextSize).toFloat(),
+    x: tf.randomNormal<tf.Rank.R3>(
+      [batch, config.windowLength, config.channels],
+      0,
+      1,
+      'float32',
+      seed,
+    ),
+    mask: tf.ones<tf.Rank.R2>([batch, config.channels]),
+    context: tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, config.contextSize).toFloat(),
   }));
 }
 
