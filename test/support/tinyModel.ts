@@ -38,7 +38,9 @@ export function tinyInputs(config: ModelConfig, batch: number, seed = 3): ModelI
       seed,
     ),
     mask: tf.ones<tf.Rank.R2>([batch, config.channels]),
-    context: tf.oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, config.contextSize).toFloat(),
+    context: tf
+      .oneHot(tf.zeros([batch], 'int32') as tf.Tensor1D, config.contextSize)
+      .toFloat() as tf.Tensor2D,
   }));
 }
 
