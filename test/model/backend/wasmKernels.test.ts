@@ -105,32 +105,34 @@ describe('wasm kernel overrides', () => {
   });
 
   it('_FusedMatMul keeps bias and every activation, where the stock kernel is wrong', () => {
-    const activations = ['linear', 'relu', 'relu6', 'sigmoid', 'elu', 'leakyrelu', 'prelu'];
+    const activations: tf.fused.Activation[] = ['linear', 'relu', 'relu6', 'sigmoid', 'elu'];
+    activations.push('leakyrelu', 'prelu');
+    const layouts: Array<[number[], boolean, boolean]> = [
+      [[16], true, true],
+      [[1], false, true],
+      [[8, 16], true, false],
+    ];
     for (const activation of activations) {
-      for (const [bias, ta, tb] of [
-        [[16], true, true],
-        [[1], false, true],
-        [[8, 16], true, false],
-      ]) {
+      for (const [biasShape, transposeA, transposeB] of layouts) {
         const inputs = () => ({
-          a: ta ? random([3, 100, 8], 1) : random([3, 8, 100], 1),
-          b: tb ? random([3, 16, 100], 2) : random([3, 100, 16], 2),
-          bias: random(bias as number[], 3),
+          a: transposeA ? random([3, 100, 8], 1) : random([3, 8, 100], 1),
+          b: transposeB ? random([3, 16, 100], 2) : random([3, 100, 16], 2),
+          bias: random(biasShape, 3),
           alpha: random([16], 4),
         });
         const fused = () => {
           const { a, b, bias, alpha } = inputs();
-          const options = { a, b, bias, transposeA: ta as boolean, transposeB: tb as boolean };
-          const act = activation as tf.fused.Activation;
-          return [tf.fused.matMul({ ...options, activation: act, preluActivationWeights: alpha })];
+          const options = { a, b, bias, transposeA, transposeB, activation };
+          return [tf.fused.matMul({ ...options, preluActivationWeights: alpha })];
         };
         const composed = () => {
           const { a, b, bias, alpha } = inputs();
-          const y = tf.add(tf.matMul(a, b, ta as boolean, tb as boolean), bias);
+          const y = tf.add(tf.matMul(a, b, transposeA, transposeB), bias);
           return [activate(y, activation, alpha)];
         };
         const diff = relativeDiff(stock(composed), override(fused));
-        assertBelow(diff, 1e-6, `${activation} bias ${JSON.stringify(bias)} ${ta} ${tb}`);
+        const what = `${activation} bias [${biasShape.join()}] A^T ${transposeA} B^T ${transposeB}`;
+        assertBelow(diff, 1e-6, what);
       }
     }
   });
