@@ -23,6 +23,8 @@ export interface KafkajsClientSettings {
   readonly connectionTimeoutMs?: number;
   /** How long a broker may take to answer one request, in ms. */
   readonly requestTimeoutMs?: number;
+  /** How often kafkajs retries a failed request, with backoff, before the call fails. */
+  readonly retries?: number;
 }
 
 /** KafkaClient on kafkajs 2.2.4: one admin and one producer connection, a consumer per group. */
@@ -47,6 +49,7 @@ export class KafkajsClient implements KafkaClient {
       brokers: [...settings.brokers],
       connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
       requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      retry: { retries: settings.retries ?? 5 },
       logLevel: kafkajsLevel(this.logger),
       logCreator: kafkajsLogCreator(this.logger),
     });
