@@ -80,9 +80,9 @@ export function createBackendSelector(
 
   return {
     select(options = {}) {
-      const key = `${options.prefer ?? 'auto'}/${options.kernelOverrides !== false}`;
+      const key = `prefer=${options.prefer ?? 'auto'} kernelOverrides=${options.kernelOverrides !== false}`;
       if (pending !== undefined && pending.key !== key) {
-        const message = `backend already selected with ${pending.key}, asked again with ${key}`;
+        const message = `backend already selected with ${pending.key}, asked again with ${key}; select once per process`;
         const context = { selected: pending.key, requested: key };
         return Promise.reject(new AdaptdError('INTERNAL', message, { context }));
       }
