@@ -120,7 +120,7 @@ export class KafkajsClient implements KafkaClient {
     return {
       commit: (records: readonly RecordPosition[]) =>
         this.attempt(`commit group ${options.groupId}`, () =>
-          consumer.commitOffsets(nextOffsets(records).map((position) => ({ ...position }))),
+          consumer.commitOffsets(nextOffsets(records)),
         ),
       stop: () => this.stopConsumer(consumer),
     };
