@@ -141,6 +141,36 @@ export const configSchema = {
       default: 'adaptd',
       env: 'ADAPTD_MQTT_TOPIC_PREFIX',
     },
+    clientId: {
+      doc: 'MQTT client id of the input session; empty means adaptd-<machine id>. Must stay the same across restarts so the broker keeps QoS 1 messages for it',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_CLIENT_ID',
+    },
+    sessionExpirySeconds: {
+      doc: 'How long the broker keeps the input session (and its queued QoS 1 messages) while adaptd is away',
+      format: 'positive-int',
+      default: 86_400,
+      env: 'ADAPTD_MQTT_SESSION_EXPIRY_SECONDS',
+    },
+    caFile: {
+      doc: 'PEM file of the CA that signed the broker certificate (mqtts://); empty uses the system CAs',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_CA_FILE',
+    },
+    certFile: {
+      doc: 'PEM client certificate for mutual TLS; empty sends none',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_CERT_FILE',
+    },
+    keyFile: {
+      doc: 'PEM private key of certFile',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_KEY_FILE',
+    },
   },
   kafka: {
     brokers: {
@@ -155,6 +185,32 @@ export const configSchema = {
       format: String,
       default: 'adaptd',
       env: 'ADAPTD_KAFKA_TOPIC_PREFIX',
+    },
+    groupId: {
+      doc: 'Kafka consumer group; empty means adaptd-<machine id>, one group per machine',
+      format: String,
+      default: '',
+      env: 'ADAPTD_KAFKA_GROUP_ID',
+    },
+    fromBeginning: {
+      doc: 'Where a group with no committed offset starts: true reads the topics from the oldest record, false only new ones',
+      format: Boolean,
+      default: false,
+      env: 'ADAPTD_KAFKA_FROM_BEGINNING',
+    },
+  },
+  messages: {
+    maxBytes: {
+      doc: 'Largest input payload accepted, in bytes; larger ones are rejected as too_large',
+      format: 'positive-int',
+      default: 1_048_576,
+      env: 'ADAPTD_MESSAGES_MAX_BYTES',
+    },
+    deadLetterBytes: {
+      doc: 'Bytes of a rejected payload kept in its dead letter; the rest is cut off',
+      format: 'positive-int',
+      default: 4096,
+      env: 'ADAPTD_MESSAGES_DEAD_LETTER_BYTES',
     },
   },
   http: {
