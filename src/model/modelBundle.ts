@@ -104,7 +104,7 @@ export async function loadModelBundle(dir: string): Promise<ModelBundle> {
 }
 
 /** The labels a window set provides, by head name; `motion` is per row (a step head). */
-export function windowLabels(set: WindowSet): Record<string, Int32Array> {
+export function windowLabels(set: WindowSource): Record<string, Int32Array> {
   return {
     ...gcodeLabels(set.gcodeText, DEFAULT_VOCABULARY),
     operation: set.operation,
@@ -118,9 +118,38 @@ export function windowLabels(set: WindowSet): Record<string, Int32Array> {
 /** Heads whose labels are per row rather than per window. */
 export const STEP_LABELS: ReadonlySet<string> = new Set(['motion']);
 
+/** Labels of the chosen windows; a step head's labels come `length` rows per window. */
+function pickLabels(
+  name: string,
+  values: Int32Array,
+  indices: readonly number[],
+  length: number,
+): Int32Array {
+  if (!STEP_LABELS.has(name)) return Int32Array.from(indices, (i) => values[i]!);
+  const rows = new Int32Array(indices.length * length);
+  indices.forEach((w, n) => rows.set(values.subarray(w * length, (w + 1) * length), n * length));
+  return rows;
+}
+
+/** The parts of a WindowSet that labelled views read. */
+export type WindowSource = Pick<
+  WindowSet,
+  | 'count'
+  | 'length'
+  | 'channels'
+  | 'gather'
+  | 'context'
+  | 'operation'
+  | 'variant'
+  | 'tool'
+  | 'motionSteps'
+  | 'feedBand'
+  | 'gcodeText'
+>;
+
 /** A view of some windows of a set for training and prediction. */
 export function labelledWindows(
-  set: WindowSet,
+  set: WindowSource,
   indices: readonly number[] = Array.from({ length: set.count }, (_, i) => i),
   extraLabels: Record<string, Int32Array> = {},
 ): LabelledWindows {
@@ -128,7 +157,7 @@ export function labelledWindows(
   const labels = Object.fromEntries(
     Object.entries(all).map(([name, values]) => [
       name,
-      Int32Array.from(indices, (i) => values[i]!),
+      pickLabels(name, values, indices, set.length),
     ]),
   );
   const pick = (positions: readonly number[]): number[] => positions.map((p) => indices[p]!);
