@@ -1,5 +1,6 @@
 import type { ChannelSchema } from '../../src/data/channelSchema.js';
 import { Normaliser } from '../../src/data/normaliser.js';
+import type { SensorRow } from '../../src/windows/sensorWindow.js';
 
 /** Six channels: two motor currents without a board, two boards of two accelerometer axes. */
 export const SCHEMA: ChannelSchema = {
@@ -25,7 +26,7 @@ export const NORMALISER = Normaliser.fromJSON({
 });
 
 /** A sample at row `i` (ts = 1000 + 250 i) whose every channel varies with the row. */
-export function sample(i: number, overrides: Record<string, number | null> = {}) {
+export function sample(i: number, overrides: Record<string, number | null> = {}): SensorRow {
   return {
     ts: 1000 + 250 * i,
     values: {

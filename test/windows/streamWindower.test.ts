@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CONTEXT_NAMES } from '../../src/data/controllerContext.js';
 import { isAdaptdError } from '../../src/errors.js';
 import { ChannelMap } from '../../src/windows/channelMap.js';
-import type { SensorWindow, WindowerOutput } from '../../src/windows/sensorWindow.js';
+import type { SensorRow, SensorWindow, WindowerOutput } from '../../src/windows/sensorWindow.js';
 import { StreamWindower, type StreamWindowerOptions } from '../../src/windows/streamWindower.js';
 import { NORMALISER, SCHEMA, sample } from './fixtures.js';
 
@@ -24,7 +24,7 @@ function windowsOf(outputs: WindowerOutput[]): SensorWindow[] {
   return outputs.flatMap((o) => (o.kind === 'window' ? [o.window] : []));
 }
 
-function pushAll(w: StreamWindower, rows: ReturnType<typeof sample>[]): WindowerOutput[] {
+function pushAll(w: StreamWindower, rows: SensorRow[]): WindowerOutput[] {
   return rows.flatMap((row) => w.push(row).outputs);
 }
 

@@ -1,0 +1,160 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { AdaptdError } from '../errors.js';
+import { ClassShares } from './classShares.js';
+import { METRICS, metricNameProblems } from './metricCatalog.js';
+
+type Spec = (typeof METRICS)[keyof typeof METRICS];
+type LabelsOf<S extends Spec> = S['labelNames'][number];
+
+/** Values read at scrape time from the parts that hold them. */
+export interface MetricProbes {
+  /** Rows held by the windower and rows in windows queued for the model. */
+  bufferRows(): { windows: number; inference: number };
+  unsettled(): number;
+  /** Connection state by transport; a transport not configured is left out. */
+  connected(): Partial<Record<'mqtt' | 'kafka', boolean>>;
+  /** TensorFlow.js memory, as tf.memory() reports it. */
+  memory(): { numTensors: number; numBytes: number };
+}
+
+export interface DaemonMetricsOptions {
+  version: string;
+  modelVersion: string;
+  backend: string;
+  /** The model's classification heads and their classes, for the class share gauge. */
+  heads: ReadonlyArray<{ name: string; classes: readonly string[] }>;
+  /** Export prom-client's process metrics too (default true). */
+  defaultMetrics?: boolean;
+  /** Predictions per head that the class shares cover (default 256). */
+  shareWindow?: number;
+}
+
+const IDLE_PROBES: MetricProbes = {
+  bufferRows: () => ({ windows: 0, inference: 0 }),
+  unsettled: () => 0,
+  connected: () => ({}),
+  memory: () => ({ numTensors: 0, numBytes: 0 }),
+};
+
+function checkedName(spec: Spec): string {
+  const problems = metricNameProblems(spec.name, spec.type);
+  if (problems.length > 0) {
+    throw new AdaptdError(
+      'INTERNAL',
+      `metric ${spec.name} breaks the naming rules: ${problems.join('; ')}`,
+      {
+        context: { problems },
+      },
+    );
+  }
+  return spec.name;
+}
+
+function counter<S extends Spec>(registry: Registry, spec: S): Counter<LabelsOf<S>> {
+  const { help, labelNames } = spec;
+  return new Counter({ name: checkedName(spec), help, labelNames, registers: [registry] });
+}
+
+/**
+ * adaptd's metrics on one registry that is passed in (never the global one, so tests and
+ * several daemons in one process stay apart). Counters and histograms are updated by the
+ * pipeline; gauges are computed at scrape time from the probes the running parts install.
+ */
+export class DaemonMetrics {
+  readonly messages: Counter<LabelsOf<typeof METRICS.messages>>;
+  readonly rejected: Counter<LabelsOf<typeof METRICS.rejected>>;
+  readonly rows: Counter<LabelsOf<typeof METRICS.rows>>;
+  readonly windows: Counter;
+  readonly windowLatency: Histogram;
+  readonly bufferDropped: Counter<LabelsOf<typeof METRICS.bufferDropped>>;
+  readonly confidence: Histogram<LabelsOf<typeof METRICS.confidence>>;
+  readonly entropy: Histogram<LabelsOf<typeof METRICS.entropy>>;
+  private probes: MetricProbes = IDLE_PROBES;
+  private readonly shares = new Map<string, ClassShares>();
+
+  constructor(
+    readonly registry: Registry,
+    options: DaemonMetricsOptions,
+  ) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+    for (const head of options.heads) {
+      this.shares.set(head.name, new ClassShares(head.classes, options.shareWindow));
+    }
+    this.messages = counter(registry, METRICS.messages);
+    this.rejected = counter(registry, METRICS.rejected);
+    this.rows = counter(registry, METRICS.rows);
+    this.windows = counter(registry, METRICS.windows);
+    this.bufferDropped = counter(registry, METRICS.bufferDropped);
+    this.windowLatency = new Histogram({
+      name: checkedName(METRICS.windowLatency),
+      help: METRICS.windowLatency.help,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    });
+    this.confidence = new Histogram({
+      name: checkedName(METRICS.confidence),
+      help: METRICS.confidence.help,
+      labelNames: METRICS.confidence.labelNames,
+      buckets: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+      registers: [registry],
+    });
+    this.entropy = new Histogram({
+      name: checkedName(METRICS.entropy),
+      help: METRICS.entropy.help,
+      labelNames: METRICS.entropy.labelNames,
+      buckets: [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.4, 2],
+      registers: [registry],
+    });
+    this.scrapeGauges(registry, options);
+  }
+
+  /** Installs the probes of the running parts; until then the gauges read zero. */
+  setProbes(probes: Partial<MetricProbes>): void {
+    this.probes = { ...this.probes, ...probes };
+  }
+
+  /** Records one head's prediction of one window. */
+  observePrediction(head: string, classIndex: number, confidence: number, entropy: number): void {
+    this.confidence.observe({ head }, confidence);
+    this.entropy.observe({ head }, entropy);
+    this.shares.get(head)?.add(classIndex);
+  }
+
+  private scrapeGauges(registry: Registry, options: DaemonMetricsOptions): void {
+    const probes = (): MetricProbes => this.probes;
+    const shares = this.shares;
+    const gauge = <S extends Spec>(spec: S, collect: (g: Gauge<LabelsOf<S>>) => void) =>
+      new Gauge<LabelsOf<S>>({
+        name: checkedName(spec),
+        help: spec.help,
+        labelNames: spec.labelNames,
+        registers: [registry],
+        collect() {
+          collect(this);
+        },
+      });
+    gauge(METRICS.bufferRows, (g) => {
+      const held = probes().bufferRows();
+      g.set({ stage: 'windows' }, held.windows);
+      g.set({ stage: 'inference' }, held.inference);
+    });
+    gauge(METRICS.unsettled, (g) => g.set(probes().unsettled()));
+    gauge(METRICS.classShare, (g) => {
+      for (const [head, counts] of shares) {
+        counts.shares().forEach((share, k) => g.set({ head, class: counts.classes[k]! }, share));
+      }
+    });
+    gauge(METRICS.tensors, (g) => g.set(probes().memory().numTensors));
+    gauge(METRICS.tensorBytes, (g) => g.set(probes().memory().numBytes));
+    gauge(METRICS.brokerConnected, (g) => {
+      for (const [transport, up] of Object.entries(probes().connected())) {
+        g.set({ transport }, up ? 1 : 0);
+      }
+    });
+    gauge(METRICS.backendInfo, () => undefined).set({ backend: options.backend }, 1);
+    gauge(METRICS.buildInfo, () => undefined).set(
+      { version: options.version, model_version: options.modelVersion },
+      1,
+    );
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Every metric adaptd exports under its own prefix, with its type, help and fixed label names.
+ * This is the one list: the registry is built from it, README's metrics table and the deploy/
+ * dashboards and alert rules are checked against it. prom-client's default process metrics
+ * (`process_*`, `nodejs_*`) come on top, see DEFAULT_METRIC_PREFIXES.
+ */
+export const METRICS = {
+  messages: {
+    name: 'adaptd_messages_total',
+    type: 'counter',
+    help: 'Valid input messages received, by stream and transport.',
+    labelNames: ['stream', 'transport'],
+  },
+  rejected: {
+    name: 'adaptd_messages_rejected_total',
+    type: 'counter',
+    help: 'Input messages refused at the boundary, by reason.',
+    labelNames: ['reason'],
+  },
+  rows: {
+    name: 'adaptd_rows_total',
+    type: 'counter',
+    help: 'Sensor rows taken by the windower, by outcome (accepted, duplicate, late, empty).',
+    labelNames: ['outcome'],
+  },
+  windows: {
+    name: 'adaptd_windows_total',
+    type: 'counter',
+    help: 'Windows scored by the model and published.',
+    labelNames: [],
+  },
+  windowLatency: {
+    name: 'adaptd_window_latency_seconds',
+    type: 'histogram',
+    help: 'Time from cutting a window (its last row arrived) to publishing its prediction.',
+    labelNames: [],
+  },
+  bufferRows: {
+    name: 'adaptd_buffer_rows',
+    type: 'gauge',
+    help: 'Sensor rows held, by stage: the windower, or queued windows waiting for the model.',
+    labelNames: ['stage'],
+  },
+  bufferDropped: {
+    name: 'adaptd_buffer_dropped_total',
+    type: 'counter',
+    help: 'Rows dropped because a bounded buffer was full, by stage.',
+    labelNames: ['stage'],
+  },
+  unsettled: {
+    name: 'adaptd_unsettled_messages',
+    type: 'gauge',
+    help: 'Input messages whose rows are not yet in a published window (not acknowledged).',
+    labelNames: [],
+  },
+  confidence: {
+    name: 'adaptd_prediction_confidence',
+    type: 'histogram',
+    help: 'Softmax probability of the predicted class, by head.',
+    labelNames: ['head'],
+  },
+  entropy: {
+    name: 'adaptd_prediction_entropy',
+    type: 'histogram',
+    help: 'Softmax entropy of a prediction in nats, by head.',
+    labelNames: ['head'],
+  },
+  classShare: {
+    name: 'adaptd_class_share_ratio',
+    type: 'gauge',
+    help: 'Share of the recent windows predicted as each class, by head.',
+    labelNames: ['head', 'class'],
+  },
+  tensors: {
+    name: 'adaptd_tensors',
+    type: 'gauge',
+    help: 'TensorFlow.js tensors held by the process.',
+    labelNames: [],
+  },
+  tensorBytes: {
+    name: 'adaptd_tensor_bytes',
+    type: 'gauge',
+    help: 'Bytes held by TensorFlow.js tensors.',
+    labelNames: [],
+  },
+  brokerConnected: {
+    name: 'adaptd_broker_connected',
+    type: 'gauge',
+    help: '1 while the transport is connected to its broker, else 0.',
+    labelNames: ['transport'],
+  },
+  backendInfo: {
+    name: 'adaptd_backend_info',
+    type: 'gauge',
+    help: 'The TensorFlow.js backend in use (value 1).',
+    labelNames: ['backend'],
+  },
+  buildInfo: {
+    name: 'adaptd_build_info',
+    type: 'gauge',
+    help: 'adaptd version and the version of the model in service (value 1).',
+    labelNames: ['version', 'model_version'],
+  },
+} as const;
+
+export type MetricKey = keyof typeof METRICS;
+
+/** Every adaptd metric name, as the exposition shows it (histograms add _bucket/_sum/_count). */
+export const METRIC_NAMES: readonly string[] = Object.values(METRICS).map((m) => m.name);
+
+/** Prefixes of prom-client's default process metrics, also exported. */
+export const DEFAULT_METRIC_PREFIXES = ['process_', 'nodejs_'] as const;
+
+const UNIT_SUFFIX = /_(total|seconds|bytes|ratio|info)$/;
+/** Counts, flags and scores that have no base unit; the names are fixed by the dashboards. */
+const UNITLESS = new Set([
+  'adaptd_broker_connected',
+  'adaptd_buffer_rows',
+  'adaptd_unsettled_messages',
+  'adaptd_tensors',
+  'adaptd_prediction_confidence',
+  'adaptd_prediction_entropy',
+]);
+
+/**
+ * The naming rules adaptd holds its metrics to, beyond Prometheus' syntax: one prefix,
+ * snake case, _total exactly on counters, a base-unit suffix or a listed count. Returns the
+ * problems, empty when the metric is fine.
+ */
+export function metricNameProblems(name: string, type: string): string[] {
+  const problems: string[] = [];
+  if (!/^adaptd_[a-z][a-z0-9_]*[a-z0-9]$/.test(name)) {
+    problems.push(`${name} is not adaptd_ followed by snake_case`);
+  }
+  if ((type === 'counter') !== name.endsWith('_total')) {
+    problems.push(`${name}: _total is for counters and every counter ends in it`);
+  }
+  if (!UNIT_SUFFIX.test(name) && !UNITLESS.has(name)) {
+    problems.push(`${name} has no unit suffix (_seconds, _bytes, _ratio, _total, _info)`);
+  }
+  return problems;
+}
