@@ -1,0 +1,108 @@
+import { merge, type Subscription } from 'rxjs';
+import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
+import type { Logger } from '../log.js';
+import type { Component } from '../service/lifecycle.js';
+import type { InputEvent, InputSource } from '../transports/inputSource.js';
+import { samplesOf } from '../transports/messages/sensorMessage.js';
+import type { StreamWindower } from '../windows/streamWindower.js';
+import type { InferenceWorker } from './inferenceWorker.js';
+import type { SettleTracker } from './settleTracker.js';
+import type { WindowQueue } from './windowQueue.js';
+import type { WindowerOutput } from '../windows/sensorWindow.js';
+
+export interface SensorPipelineOptions {
+  inputs: readonly InputSource[];
+  windower: StreamWindower;
+  queue: WindowQueue;
+  tracker: SettleTracker;
+  worker: InferenceWorker;
+  metrics: DaemonMetrics;
+  /** Rows per window, to count the rows of a dropped window. */
+  windowLength: number;
+  logger: Logger;
+}
+
+/**
+ * From input events to predictions: sensor samples go through the windower, G-code lines onto
+ * its timeline, windows into the bounded queue that the inference worker drains. Every event
+ * is handed to the settle tracker, which settles it once the windows it fed are published.
+ * Labels and commands belong to the adaptation loop (issue 6); until then they are settled
+ * as soon as they are counted.
+ */
+export class SensorPipeline implements Component {
+  readonly name = 'pipeline';
+  private subscription: Subscription | undefined;
+  private warnedUnhandled = new Set<string>();
+
+  constructor(private readonly options: SensorPipelineOptions) {}
+
+  /** Subscribes to the inputs (before they start, as InputSource asks) and starts inference. */
+  start(): Promise<void> {
+    const { inputs, worker, logger, metrics, windower, queue, tracker } = this.options;
+    metrics.setProbes({
+      bufferRows: () => ({
+        windows: windower.heldRows,
+        inference: queue.windows * this.options.windowLength,
+      }),
+      unsettled: () => tracker.pending,
+    });
+    worker.start();
+    this.subscription = merge(...inputs.map((input) => input.events$)).subscribe({
+      next: (event) => this.handle(event),
+      error: (error: unknown) => logger.error({ err: error }, 'input stream failed'),
+    });
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops reading events, commits the rows held for reordering, and waits until every window
+   * already cut is published. Inputs are stopped before this (reverse start order), so no
+   * event arrives meanwhile.
+   */
+  async stop(): Promise<void> {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.enqueue(this.options.windower.flush());
+    await this.options.worker.stop();
+  }
+
+  private handle(event: InputEvent): void {
+    const { metrics, windower, tracker, logger } = this.options;
+    metrics.messages.inc({ stream: event.stream, transport: event.origin.transport });
+    switch (event.stream) {
+      case 'sensors': {
+        let lastTs: number | undefined;
+        for (const sample of samplesOf(event.payload)) {
+          const { outcome, outputs } = windower.push(sample);
+          metrics.rows.inc({ outcome });
+          if (outcome === 'accepted') lastTs = Math.max(lastTs ?? sample.ts, sample.ts);
+          this.enqueue(outputs);
+        }
+        tracker.trackRows(event.settle, lastTs);
+        return;
+      }
+      case 'gcode': {
+        const { ts, line, text } = event.payload;
+        if (windower.addGcode({ ts, line, text }) === 'duplicate') tracker.settleNow(event.settle);
+        else tracker.trackGcode(event.settle, ts);
+        return;
+      }
+      case 'labels':
+      case 'commands':
+        if (!this.warnedUnhandled.has(event.stream)) {
+          this.warnedUnhandled.add(event.stream);
+          logger.warn({ stream: event.stream }, 'stream not handled yet; messages are dropped');
+        }
+        tracker.settleNow(event.settle);
+        return;
+    }
+  }
+
+  private enqueue(outputs: readonly WindowerOutput[]): void {
+    for (const output of outputs) {
+      if (!this.options.queue.push(output)) {
+        this.options.metrics.bufferDropped.inc({ stage: 'inference' }, this.options.windowLength);
+      }
+    }
+  }
+}
