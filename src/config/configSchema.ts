@@ -42,6 +42,37 @@ export const formats = {
     },
     coerce: (value: string): number => Number(value),
   },
+  nonNegativeInt: {
+    name: 'non-negative-int',
+    validate(value: unknown): void {
+      if (!Number.isInteger(value) || (value as number) < 0) {
+        throw new Error('must be a whole number, 0 or more');
+      }
+    },
+    coerce: (value: string): number => Number(value),
+  },
+  channelMap: {
+    name: 'channel-map',
+    validate(value: unknown): void {
+      const ok =
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        Object.entries(value).every(([k, v]) => k !== '' && typeof v === 'string' && v !== '');
+      if (!ok) {
+        throw new Error(
+          'must be an object of machine channel name to model channel name, e.g. {"S1": "spindle"}',
+        );
+      }
+    },
+    coerce(value: string): unknown {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        return value;
+      }
+    },
+  },
   ratio: {
     name: 'ratio',
     validate(value: unknown): void {
@@ -113,6 +144,56 @@ export const configSchema = {
       format: 'positive-int',
       default: 16,
       env: 'ADAPTD_WINDOW_STRIDE',
+    },
+    channelMap: {
+      doc: 'Machine channel name to model channel name, as JSON; a name not listed stands for the model channel of the same name. Model channels no machine channel reaches are masked',
+      format: 'channel-map',
+      default: {} as Record<string, string>,
+      env: 'ADAPTD_CHANNEL_MAP',
+    },
+    reorderRows: {
+      doc: 'Sensor rows held back to put rows that arrive slightly out of order right; older rows are rejected as late. Each adds one row period of latency',
+      format: 'non-negative-int',
+      default: 2,
+      env: 'ADAPTD_WINDOW_REORDER_ROWS',
+    },
+    maxGapMs: {
+      doc: 'A pause between sensor rows longer than this (ms) ends the stretch: no window spans it',
+      format: 'positive-int',
+      default: 5000,
+      env: 'ADAPTD_WINDOW_MAX_GAP_MS',
+    },
+  },
+  inference: {
+    batchSize: {
+      doc: 'Most windows per model call; windows that wait together are scored together',
+      format: 'positive-int',
+      default: 32,
+      env: 'ADAPTD_INFERENCE_BATCH_SIZE',
+    },
+  },
+  service: {
+    stopTimeoutMs: {
+      doc: 'Most time each part may take to stop on SIGTERM before the next is stopped anyway (ms); keep the sum under the systemd stop timeout',
+      format: 'positive-int',
+      default: 15_000,
+      env: 'ADAPTD_STOP_TIMEOUT_MS',
+    },
+  },
+  demo: {
+    speed: {
+      doc: 'Replay speed of the embedded default (no broker configured): 1 is real time, larger is faster',
+      format: 'positive-int',
+      default: 20,
+      env: 'ADAPTD_DEMO_SPEED',
+      arg: 'demo-speed',
+    },
+    runsPerPhase: {
+      doc: 'Recorded runs replayed in each phase of the embedded default (source program, new program, damaged tool)',
+      format: 'positive-int',
+      default: 2,
+      env: 'ADAPTD_DEMO_RUNS_PER_PHASE',
+      arg: 'demo-runs',
     },
   },
   mqtt: {
@@ -239,7 +320,7 @@ export const configSchema = {
   },
   buffers: {
     rows: {
-      doc: 'Sensor rows held per stream before the oldest are dropped (and counted)',
+      doc: 'Sensor rows, in windows waiting for the model, held before new windows are dropped (and counted)',
       format: 'positive-int',
       default: 4096,
       env: 'ADAPTD_BUFFER_ROWS',
