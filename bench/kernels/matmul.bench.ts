@@ -39,7 +39,8 @@ const repeats = Number(process.env.REPEATS ?? 30);
 const [batch, tokens, width] = [32, 16, 64];
 const rows = batch * tokens;
 
-const random = (shape: number[]) => tf.randomUniform(shape, -1, 1, 'float32', 7);
+let seed = 7;
+const random = (shape: number[]) => tf.randomUniform(shape, -1, 1, 'float32', seed++);
 const product = (name: string, a: number[], b: number[], ta = false, tb = false): Case => {
   const [m, k] = ta ? [a.at(-1)!, a.at(-2)!] : [a.at(-2)!, a.at(-1)!];
   const n = tb ? b.at(-2)! : b.at(-1)!;
@@ -54,6 +55,27 @@ const product = (name: string, a: number[], b: number[], ta = false, tb = false)
   };
 };
 
+/** Gradients of a pre-norm transformer block (hand-written attention) for x [32, 16, 64]. */
+function blockGradients([x, ...weights]: tf.Tensor[]): tf.Tensor[] {
+  const flat = (t: tf.Tensor) => tf.reshape(t, [rows, -1]);
+  const norm = (t: tf.Tensor) => {
+    const { mean, variance } = tf.moments(t, -1, true);
+    return tf.div(tf.sub(t, mean), tf.sqrt(tf.add(variance, 1e-5)));
+  };
+  const loss = (...w: tf.Tensor[]) => {
+    const [wq, wk, wv, wo, w1, b1, w2, b2] = w as [tf.Tensor, ...tf.Tensor[]];
+    const h = flat(norm(x!));
+    const [q, k, v] = [wq, wk!, wv!].map((p) =>
+      tf.reshape(tf.matMul(h, p), [batch, tokens, width]),
+    );
+    const attention = tf.softmax(tf.div(tf.matMul(q!, k!, false, true), Math.sqrt(width)));
+    const y = tf.add(flat(x!), tf.matMul(flat(tf.matMul(attention, v!)), wo!));
+    const up = tf.relu(tf.fused.matMul({ a: norm(y), b: w1!, bias: b1 }));
+    return tf.mean(tf.square(tf.add(y, tf.fused.matMul({ a: up, b: w2!, bias: b2 }))));
+  };
+  return tf.grads(loss)(weights);
+}
+
 const CASES: Case[] = [
   product('dense forward', [rows, width], [width, width]),
   {
@@ -67,6 +89,17 @@ const CASES: Case[] = [
   product('attention context A·V', [batch, tokens, tokens], [batch, tokens, width]),
   product('attention gradient Aᵀ·dC', [batch, tokens, tokens], [batch, tokens, width], true),
   product('feed-forward up', [rows, width], [width, 2 * width]),
+  {
+    name: 'transformer block, forward and gradients',
+    shapes: 'x [32,16,64], width 64, feed-forward 128',
+    flops: 0,
+    inputs: () => [
+      random([batch, tokens, width]),
+      ...[0, 1, 2, 3].map(() => random([width, width])),
+      ...[[width, 2 * width], [2 * width], [2 * width, width], [width]].map(random),
+    ],
+    op: blockGradients,
+  },
   {
     name: 'Slice a batch out of windows',
     shapes: '[32,64,160] of [2000,64,160]',

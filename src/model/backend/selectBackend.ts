@@ -144,7 +144,7 @@ async function tryWasm(
   kernelOverrides: boolean,
   log: Logger,
 ): Promise<BackendChoice | { skips: Skip[] }> {
-  if (!(await activate('wasm'))) {
+  if (!(await withoutAddedProcessHandlers(() => activate('wasm')))) {
     return { skips: [{ backend: 'wasm', reason: 'the WebAssembly module did not initialise' }] };
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
@@ -167,6 +167,26 @@ async function activate(name: BackendName): Promise<boolean> {
     return await tf.setBackend(name);
   } catch {
     return false;
+  }
+}
+
+/**
+ * Runs init and removes the process handlers it added. The WebAssembly module's Node glue
+ * adds handlers that rethrow, which turns every later uncaught error into exit code 7 with
+ * a stack pointing into the wasm bundle, hiding adaptd's own exit codes.
+ */
+async function withoutAddedProcessHandlers<T>(init: () => Promise<T>): Promise<T> {
+  const uncaught = process.listeners('uncaughtException');
+  const unhandled = process.listeners('unhandledRejection');
+  try {
+    return await init();
+  } finally {
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!uncaught.includes(listener)) process.removeListener('uncaughtException', listener);
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!unhandled.includes(listener)) process.removeListener('unhandledRejection', listener);
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { isAdaptdError } from '../../../src/errors.js';
@@ -186,6 +188,27 @@ describe('selectBackend', () => {
       assert.deepEqual(reasons, ['not installed', 'not installed']);
     },
   );
+
+  it("leaves uncaught errors to node: exit code 1, not the wasm glue's 7", async () => {
+    const module = fileURLToPath(
+      new URL('../../../src/model/backend/selectBackend.ts', import.meta.url),
+    );
+    const script = [
+      `import { selectBackend } from ${JSON.stringify(module)};`,
+      "await selectBackend({ prefer: 'wasm', kernelOverrides: false });",
+      "setTimeout(() => { throw new Error('boom'); });",
+    ].join('\n');
+    const args = ['--import', 'tsx', '--input-type=module', '-e', script];
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>(
+      (resolve) => {
+        execFile(process.execPath, args, { timeout: 60_000 }, (error, _stdout, stderr) =>
+          resolve({ code: error === null ? 0 : (error.code as number | null), stderr }),
+        );
+      },
+    );
+    assert.equal(code, 1, stderr.slice(0, 500));
+    assert.match(stderr, /Error: boom/);
+  });
 
   it('exposes the process-wide choice for the backend metric', async () => {
     assert.equal(selectedBackend(), undefined);
