@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
+import { registerConfigCommand } from './configCommand.js';
 import { registerDataCommand } from './dataCommand.js';
+import { registerEvaluateCommand } from './evaluateCommand.js';
 import { registerPretrainCommand } from './pretrainCommand.js';
 
 /** Every subcommand, registered in the order `adaptd --help` lists them. */
 export function registerCommands(program: Command): void {
   registerDataCommand(program);
   registerPretrainCommand(program);
+  registerEvaluateCommand(program);
+  registerConfigCommand(program);
 }
