@@ -39,6 +39,22 @@ export interface SubscribeOptions {
   readonly fromBeginning: boolean;
   /** Called once if the member failed for good and will not rejoin; the caller restarts it. */
   readonly onFailure?: (error: AdaptdError) => void;
+  /**
+   * Called when the member learns that the group is rebalancing, before it rejoins: the moment
+   * to commit what is finished, since it may lose its partitions.
+   */
+  readonly onRebalancing?: () => void;
+  /**
+   * Called each time the member has joined the group, before any record of the new assignment is
+   * handled. After a (re)join every assigned partition is read again from its committed offset,
+   * so records handled but not committed before arrive a second time.
+   */
+  readonly onAssignment?: (partitions: readonly PartitionRef[]) => void;
+}
+
+export interface PartitionRef {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 /**

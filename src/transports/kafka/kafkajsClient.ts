@@ -91,6 +91,14 @@ export class KafkajsClient implements KafkaClient {
       if (payload.restart) return;
       options.onFailure?.(this.failure(`consume in group ${options.groupId}`, payload.error));
     });
+    consumer.on(consumer.events.REBALANCING, () => options.onRebalancing?.());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      options.onAssignment?.(
+        Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((partition) => ({ topic, partition })),
+        ),
+      );
+    });
     this.consumers.add(consumer);
     try {
       await this.attempt(`subscribe group ${options.groupId}`, async () => {
