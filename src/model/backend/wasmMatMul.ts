@@ -21,6 +21,8 @@ import {
 
 /** A tensor and an element offset into it. */
 type Part = [TensorInfo, number];
+/** Weights as a Part, and whether their C id outlives the call (the caller's own tensor). */
+type Weights = [TensorInfo, number, boolean];
 
 /** What the C kernel applies to each product. The bias, if any, has shape [n]. */
 interface Epilogue {
@@ -137,11 +139,12 @@ function product(
     if (util.sizeFromShape(batchB) === 1) {
       // One weight matrix: the whole batch folds into the rows of a single product.
       const rows = util.sizeFromShape(batchA) * m;
-      plainProduct(backend, [plainA, 0], [plainB, 0], [out, 0], [rows, k, n], epilogue);
+      const weights: Weights = [plainB, 0, plainB === b];
+      plainProduct(backend, [plainA, 0], weights, [out, 0], [rows, k, n], epilogue);
     } else {
       for (let i = 0; i < util.sizeFromShape(batchOut); i++) {
         const x: Part = [plainA, broadcastIndex(i, batchOut, batchA) * m * k];
-        const w: Part = [plainB, broadcastIndex(i, batchOut, batchB) * k * n];
+        const w: Weights = [plainB, broadcastIndex(i, batchOut, batchB) * k * n, false];
         plainProduct(backend, x, w, [out, i * m * n], [m, k, n], epilogue);
       }
     }
@@ -156,7 +159,7 @@ function product(
 function plainProduct(
   backend: WasmBackend,
   [x, xAt]: Part,
-  [w, wAt]: Part,
+  [w, wAt, lasting]: Weights,
   [y, yAt]: Part,
   [rows, k, n]: [number, number, number],
   { activation, bias, leakyreluAlpha }: Epilogue,
@@ -167,11 +170,10 @@ function plainProduct(
     heapView(backend, y, yAt, rows * n),
   ];
   if (bias !== undefined) {
-    // XNNPACK caches packed weights per (weights id, bias id) and drops the entry when
-    // either id is disposed; a long-lived bias id paired with short-lived weight aliases
-    // would collect stale keys, so an aliased weight gets an aliased bias.
-    const weightsAliased = views[1]?.aliased === true;
-    views.push(weightsAliased ? aliasView(backend, bias, 0, n) : heapView(backend, bias, 0, n));
+    // XNNPACK caches packed weights per (weights id, bias id) and forgets the entry when
+    // either id is disposed. Paired with short-lived weights, the caller's bias id would
+    // collect one stale key per call until it is disposed, so it gets a short-lived alias.
+    views.push(lasting ? heapView(backend, bias, 0, n) : aliasView(backend, bias, 0, n));
   }
   const [xId, wId, yId, biasId = 0] = views.map((view) => view.id);
   const shapes = [shapeBytes([1, rows, k]), 3, wId, shapeBytes([1, k, n]), 3];
