@@ -1,0 +1,111 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { defaultDataDir } from '../data/runCatalog.js';
+import { SCENARIO_NAMES, type ScenarioName } from '../data/scenarios.js';
+import { runEvaluation } from '../evaluation/evaluationRun.js';
+import { resultsTable } from '../evaluation/resultsTable.js';
+import { createLogger } from '../log.js';
+import { selectBackend, type BackendPreference } from '../model/backend/selectBackend.js';
+import { strategyNames } from '../strategies/registry.js';
+import { listOf, nonNegativeInteger, oneOf, positiveInteger } from './argumentParsers.js';
+
+interface EvaluateFlags {
+  data: string;
+  scenarios: ScenarioName[];
+  strategies?: string[];
+  seeds: number;
+  shots: string;
+  out: string;
+  models: string;
+  cache: string;
+  pretrainEpochs: number;
+  steps?: number;
+  quick: boolean;
+  backend: BackendPreference;
+}
+
+const numberList = (text: string): number[] =>
+  text.split(',').map((part) => nonNegativeInteger(part.trim()));
+
+/** `adaptd evaluate`: every strategy on the recorded scenarios, split by run, several seeds. */
+export function registerEvaluateCommand(program: Command): void {
+  program
+    .command('evaluate')
+    .description('measure every transfer strategy on the recorded scenarios and write the results')
+    .option('--data <folder>', 'folder of recorded runs', defaultDataDir())
+    .option('--scenarios <list>', 'scenarios to run', listOf(SCENARIO_NAMES), [...SCENARIO_NAMES])
+    .option('--strategies <list>', 'strategies to run (default: all registered)', (t: string) =>
+      t.split(',').map((s) => s.trim()),
+    )
+    .option('--seeds <n>', 'number of seeds (1..n)', positiveInteger, 3)
+    .option('--shots <list>', 'labelled target windows per class', '0,1,5,10')
+    .option('--out <dir>', 'folder for results.json and results.md', 'reports/evaluation')
+    .option('--models <dir>', 'committed source models', 'models')
+    .option('--cache <dir>', 'where source models pretrained here are kept', '.cache/source-models')
+    .option(
+      '--pretrain-epochs <n>',
+      'epochs for source models pretrained here',
+      positiveInteger,
+      20,
+    )
+    .option('--steps <n>', 'optimiser steps per strategy run', positiveInteger)
+    .option('--quick', 'CI-sized run: S1 only, 1 seed, shots 0 and 5, few steps', false)
+    .option(
+      '--backend <name>',
+      'auto, tensorflow, wasm or cpu',
+      oneOf(['auto', 'tensorflow', 'wasm', 'cpu'] as const),
+      'auto',
+    )
+    .action(async (flags: EvaluateFlags) => {
+      const logger = createLogger({ destination: process.stderr, level: 'warn' });
+      await selectBackend({ prefer: flags.backend, logger });
+      const command = ['adaptd', ...process.argv.slice(2)].join(' ');
+      const plan = {
+        scenarios: flags.quick ? (['S1'] as ScenarioName[]) : flags.scenarios,
+        strategies: flags.strategies ?? strategyNames(),
+        seeds: Array.from({ length: flags.quick ? 1 : flags.seeds }, (_, i) => i + 1),
+        shots: flags.quick ? [0, 5] : numberList(flags.shots),
+        steps: flags.steps ?? (flags.quick ? 30 : undefined),
+        oracle: strategyNames().includes('finetune-llrd') ? 'finetune-llrd' : undefined,
+      };
+      const bar = new SingleBar({
+        format: '[{bar}] {value}/{total} cells | {last}',
+        stream: process.stderr,
+      });
+      bar.start(
+        plan.scenarios.length * plan.strategies.length * plan.seeds.length * plan.shots.length,
+        0,
+        {
+          last: 'starting',
+        },
+      );
+      const results = await runEvaluation(
+        plan,
+        {
+          dataDir: flags.data,
+          modelsDir: flags.models,
+          cacheDir: flags.cache,
+          epochs: flags.quick ? 4 : flags.pretrainEpochs,
+          seed: 1,
+          logger,
+        },
+        {
+          onCell: (done, _total, cell) =>
+            bar.update(done, {
+              last: `${cell.scenario} ${cell.strategy} ${cell.shots} shots seed ${cell.seed}: ${cell.test.toFixed(3)}`,
+            }),
+        },
+      );
+      bar.stop();
+      await mkdir(flags.out, { recursive: true });
+      await writeFile(
+        join(flags.out, 'results.json'),
+        `${JSON.stringify({ command, date: new Date().toISOString(), ...results }, null, 1)}\n`,
+      );
+      const table = resultsTable(results, command);
+      await writeFile(join(flags.out, 'results.md'), table);
+      process.stdout.write(table);
+    });
+}

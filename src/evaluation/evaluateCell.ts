@@ -1,0 +1,121 @@
+import type { SensorModel } from '../model/sensorModel.js';
+import type { LabelledWindows } from '../model/training/windowBatch.js';
+import type { AdaptedPredictor, TransferStrategy } from '../strategies/strategy.js';
+import { argmaxRows, scoreClassification } from './classificationScores.js';
+import { drawShots } from './drawShots.js';
+import type { ScenarioWindows } from './scenarioWindows.js';
+import { subsetWindows, withoutTargetLabels } from './windowViews.js';
+
+export interface CellResult {
+  scenario: string;
+  strategy: string;
+  seed: number;
+  shots: number;
+  /** Balanced accuracy on the target test runs (never seen by the strategy). */
+  test: number;
+  /** Balanced accuracy on the held-back labelled target runs (for model selection). */
+  check: number;
+  /** Mean prediction entropy on the unlabelled target adaptation windows (label-free). */
+  entropy: number;
+  trainableParameters: number;
+  seconds: number;
+}
+
+/** Predicted classes of the rows that are scored: each window, or each window's last `stride` rows. */
+export function scoredRows(
+  probabilities: Float32Array,
+  windows: LabelledWindows,
+  head: string,
+  step: boolean,
+  classes: number,
+  stride: number,
+): { truth: Int32Array; predicted: Int32Array } {
+  const predicted = argmaxRows(probabilities, classes);
+  const truth = windows.labels[head]!;
+  if (!step) return { truth, predicted };
+  const rows: number[] = [];
+  for (let w = 0; w < windows.count; w += 1) {
+    for (let t = windows.length - stride; t < windows.length; t += 1)
+      rows.push(w * windows.length + t);
+  }
+  return {
+    truth: Int32Array.from(rows, (r) => truth[r]!),
+    predicted: Int32Array.from(rows, (r) => predicted[r]!),
+  };
+}
+
+export async function balancedAccuracy(
+  predictor: Pick<AdaptedPredictor, 'predict'>,
+  windows: LabelledWindows,
+  head: string,
+  step: boolean,
+  classes: number,
+  stride = 16,
+): Promise<number> {
+  const probabilities = await predictor.predict(windows);
+  const { truth, predicted } = scoredRows(probabilities, windows, head, step, classes, stride);
+  return scoreClassification(truth, predicted, classes).balancedAccuracy;
+}
+
+function meanEntropy(probabilities: Float32Array, classes: number): number {
+  let total = 0;
+  const rows = probabilities.length / classes;
+  for (let r = 0; r < rows; r += 1) {
+    for (let c = 0; c < classes; c += 1) {
+      const p = probabilities[r * classes + c]!;
+      if (p > 0) total -= p * Math.log(p);
+    }
+  }
+  return total / rows;
+}
+
+/** Runs one strategy on one scenario split with `shots` labelled target windows per class. */
+export async function evaluateCell(
+  strategy: TransferStrategy,
+  base: SensorModel,
+  data: ScenarioWindows,
+  classes: string[],
+  options: { scenario: string; seed: number; shots: number; steps?: number },
+): Promise<CellResult> {
+  const { head, step } = data;
+  const started = performance.now();
+  const stepHeads = new Set(step ? [head] : []);
+  const support =
+    options.shots > 0
+      ? subsetWindows(
+          data.targetAdapt,
+          drawShots(data.targetAdapt, head, step, classes.length, options.shots, options.seed),
+          stepHeads,
+        )
+      : undefined;
+  const predictor = await strategy.adapt(
+    base,
+    { head, classes, step },
+    {
+      source: data.source,
+      // The G-code stream labels the motion command for free on the live machine, in every
+      // scenario; every other target label is withheld.
+      target: withoutTargetLabels(data.targetAdapt, true),
+      support,
+    },
+    { seed: options.seed, steps: options.steps },
+  );
+  try {
+    const test = await balancedAccuracy(predictor, data.targetTest, head, step, classes.length);
+    const check = await balancedAccuracy(predictor, data.targetCheck, head, step, classes.length);
+    const entropy = meanEntropy(await predictor.predict(data.targetAdapt), classes.length);
+    return {
+      scenario: options.scenario,
+      strategy: strategy.name,
+      seed: options.seed,
+      shots: options.shots,
+      test,
+      check,
+      entropy,
+      trainableParameters: predictor.trainableParameters,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    predictor.dispose();
+  }
+}

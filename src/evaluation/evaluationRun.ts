@@ -1,0 +1,115 @@
+import type { ScenarioName } from '../data/scenarios.js';
+import type { Logger } from '../log.js';
+import { findStrategy } from '../strategies/registry.js';
+import { balancedAccuracy, evaluateCell, type CellResult } from './evaluateCell.js';
+import { RunLibrary, scenarioWindows } from './scenarioWindows.js';
+import { sourceModelFor, type SourceModelOptions } from './sourceModels.js';
+import { sourceOnlyPredictor } from './sourceOnly.js';
+
+export interface EvaluationPlan {
+  scenarios: ScenarioName[];
+  strategies: string[];
+  seeds: number[];
+  shots: number[];
+  /** Optimiser steps per strategy run (quick mode uses few). */
+  steps?: number;
+  /** Strategy trained on every labelled target adaptation window: the target-oracle row. */
+  oracle?: string;
+}
+
+export interface ReferenceResult {
+  scenario: string;
+  seed: number;
+  /** The source model's own head on the target test runs. */
+  sourceOnly: number;
+  /** The same head on held-out source runs. */
+  sourceHeldOut: number;
+  /** The oracle strategy trained on all labelled target adaptation windows, on the test runs. */
+  oracle?: number;
+}
+
+export interface EvaluationResults {
+  plan: EvaluationPlan;
+  cells: CellResult[];
+  references: ReferenceResult[];
+  /** Why a planned cell was not run (a strategy that needs labels at 0 shots...). */
+  skipped: { scenario: string; strategy: string; shots: number; reason: string }[];
+  sourceModels: Record<string, string>;
+}
+
+export interface EvaluationHooks {
+  onCell?: (done: number, total: number, cell: CellResult) => void;
+}
+
+/** Every strategy x scenario x seed x shots cell of a plan, with reference rows. */
+export async function runEvaluation(
+  plan: EvaluationPlan,
+  models: SourceModelOptions & { logger: Logger },
+  hooks: EvaluationHooks = {},
+): Promise<EvaluationResults> {
+  const library = new RunLibrary(models.dataDir);
+  const results: EvaluationResults = {
+    plan,
+    cells: [],
+    references: [],
+    skipped: [],
+    sourceModels: {},
+  };
+  const strategies = plan.strategies.map((name) => findStrategy(name));
+  const total = plan.scenarios.length * strategies.length * plan.seeds.length * plan.shots.length;
+  let done = 0;
+  for (const scenario of plan.scenarios) {
+    const bundle = await sourceModelFor(scenario, models);
+    results.sourceModels[scenario] = bundle.manifest?.version ?? 'unknown';
+    try {
+      for (const seed of plan.seeds) {
+        const data = await scenarioWindows(library, scenario, seed, bundle);
+        const head = bundle.model.config.heads.find((h) => h.name === data.head)!;
+        const reference = sourceOnlyPredictor(bundle.model, data.head);
+        results.references.push({
+          scenario,
+          seed,
+          sourceOnly: await balancedAccuracy(
+            reference,
+            data.targetTest,
+            data.head,
+            data.step,
+            head.classes.length,
+          ),
+          sourceHeldOut: await balancedAccuracy(
+            reference,
+            data.sourceVal,
+            data.head,
+            data.step,
+            head.classes.length,
+          ),
+        });
+        for (const strategy of strategies) {
+          for (const shots of plan.shots) {
+            done += 1;
+            if (strategy.needsLabels && shots === 0) {
+              results.skipped.push({
+                scenario,
+                strategy: strategy.name,
+                shots,
+                reason: 'needs labelled target windows',
+              });
+              continue;
+            }
+            const cell = await evaluateCell(strategy, bundle.model, data, head.classes, {
+              scenario,
+              seed,
+              shots,
+              steps: plan.steps,
+            });
+            results.cells.push(cell);
+            hooks.onCell?.(done, total, cell);
+          }
+        }
+      }
+    } finally {
+      bundle.model.dispose();
+    }
+  }
+  return results;
+}
