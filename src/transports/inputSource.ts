@@ -55,7 +55,8 @@ export interface Reject {
 
 /**
  * One transport's intake. events$ and rejects$ are hot: subscribe before start(). Both complete
- * when intake stops.
+ * when intake stops; events$ errors with a retriable AdaptdError if the transport fails for good
+ * (a Kafka group member that will not rejoin; MQTT reconnects by itself and never does).
  */
 export interface InputSource {
   readonly transport: TransportName;

@@ -65,6 +65,7 @@ export class KafkaInput implements InputSource {
   private capacity: { wait: Promise<void>; open: () => void } | undefined;
   private intake = true;
   private stopped = false;
+  private failed = false;
 
   constructor(private readonly options: KafkaInputOptions) {
     this.logger = options.logger.child({ component: 'kafka-input', group: options.groupId });
@@ -84,7 +85,10 @@ export class KafkaInput implements InputSource {
           groupId,
           topics: names,
           fromBeginning,
-          onFailure: (error) => this.events.error(error),
+          onFailure: (error) => {
+            this.failed = true;
+            this.events.error(error);
+          },
           onRebalancing: () => void this.commitReleased('rebalance'),
           onAssignment: (assigned) => this.reassigned(assigned),
         },
@@ -94,6 +98,11 @@ export class KafkaInput implements InputSource {
       await client.disconnect();
       throw error;
     }
+  }
+
+  /** Whether the group member is running: started, not failed for good and not stopped. */
+  isConnected(): boolean {
+    return this.subscription !== undefined && !this.failed && !this.stopped;
   }
 
   stopIntake(): Promise<void> {

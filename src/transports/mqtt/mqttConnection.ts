@@ -6,6 +6,12 @@ import type { Logger } from '../../log.js';
 export interface MqttConnectionSettings {
   /** mqtt://, mqtts://, ws:// or wss:// URL. */
   readonly url: string;
+  /**
+   * 5 (the default) or 4 for MQTT 3.1.1, which the embedded aedes broker speaks. Under 3.1.1 a
+   * session never expires and the broker alone decides how many QoS 1 deliveries may wait for
+   * their PUBACK (mosquitto: max_inflight_messages, 20 by default).
+   */
+  readonly protocolVersion?: 4 | 5;
   readonly username?: string;
   readonly password?: string;
   /** PEM contents (not paths) for TLS; read from the configured files by the caller. */
@@ -18,14 +24,14 @@ export interface MqttConnectionSettings {
 }
 
 /**
- * Client options common to adaptd's MQTT clients: MQTT 5, for the session expiry and the
- * receive maximum that QoS 1 input relies on. mqtt.js's own reconnection is off (it retries
+ * Client options common to adaptd's MQTT clients: MQTT 5 unless told otherwise, for the
+ * session expiry and the receive maximum that QoS 1 input relies on. mqtt.js's own reconnection is off (it retries
  * at one fixed period); keepReconnecting() backs off instead.
  */
 export function baseClientOptions(settings: MqttConnectionSettings): IClientOptions {
   const { tls } = settings;
   return {
-    protocolVersion: 5,
+    protocolVersion: settings.protocolVersion ?? 5,
     connectTimeout: settings.connectTimeoutMs ?? 10_000,
     reconnectPeriod: 0,
     ...(settings.username === undefined || settings.username === ''

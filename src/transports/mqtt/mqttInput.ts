@@ -74,10 +74,14 @@ export class MqttInput implements InputSource {
         url: connection.url,
         clientId,
         clean: false,
-        properties: {
-          sessionExpiryInterval: sessionExpirySeconds,
-          receiveMaximum: this.maxUnsettled,
-        },
+        ...(connection.protocolVersion === 4
+          ? {}
+          : {
+              properties: {
+                sessionExpiryInterval: sessionExpirySeconds,
+                receiveMaximum: this.maxUnsettled,
+              },
+            }),
       },
       this.logger,
       (opening) => {
@@ -92,6 +96,11 @@ export class MqttInput implements InputSource {
     // Subscribing again on a resumed session is harmless and covers a session the broker lost.
     await client.subscribeAsync(topics, { qos: 1 });
     this.logger.info({ url: connection.url, clientId, topics }, 'mqtt input subscribed');
+  }
+
+  /** Whether the client is connected to the broker right now. */
+  isConnected(): boolean {
+    return this.client?.connected === true;
   }
 
   stopIntake(): Promise<void> {
