@@ -6,6 +6,18 @@ import { installWasmKernels, uninstallWasmKernels } from './wasmKernels.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
+
+/** Every allowed preference, for configuration schemas. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = [
+  'auto',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
+
+export function isBackendPreference(value: unknown): value is BackendPreference {
+  return BACKEND_PREFERENCES.includes(value as BackendPreference);
+}
 export type NativeBinding = '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node';
 
 export interface BackendChoice {
@@ -73,7 +85,7 @@ export function createBackendSelector(
       'BACKEND_UNAVAILABLE',
       `no TensorFlow.js backend could be initialised for prefer=${prefer}: ` +
         `${skips.map((s) => `${s.binding ?? s.backend}: ${s.reason}`).join('; ')}; ` +
-        `allowed preferences are auto, ${ORDER.join(', ')}`,
+        `allowed preferences are ${BACKEND_PREFERENCES.join(', ')}`,
       { context: { prefer, skips } },
     );
   };

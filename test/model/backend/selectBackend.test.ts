@@ -8,7 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import { isAdaptdError } from '../../../src/errors.js';
 import { createLogger, type Logger } from '../../../src/log.js';
 import {
+  BACKEND_PREFERENCES,
   createBackendSelector,
+  isBackendPreference,
   selectBackend,
   selectedBackend,
   type ModuleImporter,
@@ -208,6 +210,13 @@ describe('selectBackend', () => {
     );
     assert.equal(code, 1, stderr.slice(0, 500));
     assert.match(stderr, /Error: boom/);
+  });
+
+  it('tells allowed preferences from other strings', () => {
+    assert.deepEqual(BACKEND_PREFERENCES, ['auto', 'tensorflow', 'wasm', 'cpu']);
+    assert.equal(isBackendPreference('wasm'), true);
+    assert.equal(isBackendPreference('webgl'), false);
+    assert.equal(isBackendPreference(undefined), false);
   });
 
   it('exposes the process-wide choice for the backend metric', async () => {
