@@ -1,4 +1,9 @@
 import { AdaptdError } from '../errors.js';
+import { adapters } from './adapters.js';
+import { linearProbe, mlpProbe, sourceOnlyProbe } from './featureExtraction.js';
+import { fineTuneGradual, fineTuneLlrd } from './fineTune.js';
+import { gcodeSelf } from './gcodeSelfSupervision.js';
+import { prototypes } from './prototypes.js';
 import type { TransferStrategy } from './strategy.js';
 
 /**
@@ -6,7 +11,16 @@ import type { TransferStrategy } from './strategy.js';
  * configuration. Strategies are stateless objects, so one list serves every caller;
  * add a strategy with one line here.
  */
-const STRATEGIES: readonly TransferStrategy[] = [];
+const STRATEGIES: readonly TransferStrategy[] = [
+  sourceOnlyProbe,
+  linearProbe,
+  mlpProbe,
+  fineTuneLlrd,
+  fineTuneGradual,
+  prototypes,
+  adapters,
+  gcodeSelf,
+];
 
 const byName = new Map(STRATEGIES.map((strategy) => [strategy.name, strategy] as const));
 
