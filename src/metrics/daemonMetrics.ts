@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AdaptdError } from '../errors.js';
+import { REJECT_REASON_NAMES } from '../transports/messages/rejectReason.js';
+import { ROW_OUTCOMES } from '../windows/streamWindower.js';
 import { ClassShares } from './classShares.js';
 import { METRICS, metricNameProblems } from './metricCatalog.js';
 
@@ -106,6 +108,11 @@ export class DaemonMetrics {
       registers: [registry],
     });
     this.scrapeGauges(registry, options);
+    // Series that exist from the start read 0 instead of missing, so rates and alerts work.
+    for (const reason of REJECT_REASON_NAMES) this.rejected.inc({ reason }, 0);
+    for (const outcome of ROW_OUTCOMES) this.rows.inc({ outcome }, 0);
+    this.bufferDropped.inc({ stage: 'inference' }, 0);
+    this.windows.inc(0);
   }
 
   /** Installs the probes of the running parts; until then the gauges read zero. */

@@ -28,8 +28,9 @@ export interface StreamWindowerOptions {
   now?: () => number;
 }
 
-/** What happened to one sample. */
-export type RowOutcome = 'accepted' | 'duplicate' | 'late' | 'empty';
+/** What can happen to one sample: taken, a repeat, older than the rows taken, no mapped value. */
+export const ROW_OUTCOMES = ['accepted', 'duplicate', 'late', 'empty'] as const;
+export type RowOutcome = (typeof ROW_OUTCOMES)[number];
 
 export interface WindowerCounts {
   accepted: number;

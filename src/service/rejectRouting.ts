@@ -1,0 +1,46 @@
+import { merge, type Subscription } from 'rxjs';
+import type { Logger } from '../log.js';
+import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
+import { routeRejects } from '../transports/deadLetters.js';
+import { RejectCounter } from '../transports/rejectCounter.js';
+import type { Component } from './lifecycle.js';
+import type { Transports } from './transports.js';
+
+export interface RejectRoutingOptions {
+  /** Read at start: the transports exist by then. */
+  transports: () => Transports;
+  metrics: () => DaemonMetrics;
+  deadLetterBytes: number;
+  logger: Logger;
+}
+
+/**
+ * Counts every refused input message by reason, logs it rate-limited and dead-letters it on
+ * every output. Started before the inputs, since their rejects$ are hot; stopped after them,
+ * logging the rejects no line has mentioned yet.
+ */
+export function rejectRouting(options: RejectRoutingOptions): Component {
+  let subscription: Subscription | undefined;
+  let counter: RejectCounter | undefined;
+  return {
+    name: 'rejects',
+    start() {
+      const { inputs, output } = options.transports();
+      const metrics = options.metrics();
+      const logger = options.logger.child({ component: 'rejects' });
+      counter = new RejectCounter({ count: (reason) => metrics.rejected.inc({ reason }), logger });
+      subscription = routeRejects(merge(...inputs.map((input) => input.rejects$)), {
+        counter,
+        output,
+        logger,
+        maxBytes: options.deadLetterBytes,
+      });
+      return Promise.resolve();
+    },
+    stop() {
+      subscription?.unsubscribe();
+      counter?.flush();
+      return Promise.resolve();
+    },
+  };
+}
