@@ -5,24 +5,16 @@ import type { DeadLetterMessage } from './messages/deadLetterMessage.js';
 import type { OutputSink } from './outputSink.js';
 import type { RejectCounter } from './rejectCounter.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
- * The longest start of `bytes` that is valid UTF-8, or undefined if there is none. A payload cut
- * short may end inside a character, and a UTF-8 character is at most 4 bytes, so up to 3 bytes
- * are given back then; an uncut payload must be valid as a whole.
+ * The payload as text, or undefined when it is not UTF-8. A payload cut short may end inside a
+ * character; decoding in streaming mode holds such an incomplete end back instead of failing.
  */
-function utf8Prefix(bytes: Uint8Array, cut: boolean): Uint8Array | undefined {
-  for (let back = 0; back <= (cut ? Math.min(3, bytes.byteLength) : 0); back += 1) {
-    const candidate = bytes.subarray(0, bytes.byteLength - back);
-    try {
-      utf8.decode(candidate);
-      return candidate;
-    } catch {
-      // Not valid yet; try one byte shorter.
-    }
+function utf8Text(bytes: Uint8Array, cut: boolean): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: cut });
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /**
@@ -32,8 +24,8 @@ function utf8Prefix(bytes: Uint8Array, cut: boolean): Uint8Array | undefined {
 export function deadLetterOf(reject: Reject, maxBytes: number): DeadLetterMessage {
   const { raw, origin } = reject;
   const cut = raw.subarray(0, Math.min(raw.byteLength, maxBytes));
-  const text = utf8Prefix(cut, cut.byteLength < raw.byteLength);
-  const kept = text ?? cut;
+  const text = utf8Text(cut, cut.byteLength < raw.byteLength);
+  const kept = text === undefined ? cut.byteLength : Buffer.byteLength(text, 'utf8');
   return {
     ts: reject.receivedAt,
     reason: reject.reason,
@@ -42,10 +34,10 @@ export function deadLetterOf(reject: Reject, maxBytes: number): DeadLetterMessag
     topic: origin.topic,
     ...(origin.partition === undefined ? {} : { partition: origin.partition }),
     ...(origin.offset === undefined ? {} : { offset: origin.offset }),
-    payload: Buffer.from(kept).toString(text === undefined ? 'base64' : 'utf8'),
+    payload: text ?? Buffer.from(cut).toString('base64'),
     encoding: text === undefined ? 'base64' : 'utf8',
     bytes: raw.byteLength,
-    truncated: kept.byteLength < raw.byteLength,
+    truncated: kept < raw.byteLength,
   };
 }
 
