@@ -54,7 +54,7 @@ describe('SettleLedger', () => {
       const ticket = ledger.add(i);
       released.push(...ledger.settle(ticket));
     }
-    assert.deepEqual(released, []);
+    assert.equal(released.length, 0);
     assert.equal(ledger.settle(held).length, 5001);
     for (let i = 0; i < 5000; i += 1) released.push(...ledger.settle(ledger.add(i)));
     assert.equal(released.length, 5000);
