@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the real-service tests need, and only those that are missing:
-# mosquitto (broker), prometheus (for promtool), a Java 17 runtime and Maven (for Kafka).
+# mosquitto (broker), prometheus (for promtool), a Java 17 runtime and Maven (for Kafka), systemd
+# (systemd-analyze checks the unit, systemd-notify talks to the tests' notify socket) and python3
+# (binds that socket, which Node cannot).
 # The packages' own services are kept from starting: the tests start private instances on free
 # ports, and a system mosquitto on 1883 would only be in the way.
 set -euo pipefail
@@ -10,6 +12,8 @@ missing_packages() {
   command -v promtool >/dev/null || echo prometheus
   command -v java >/dev/null || echo openjdk-17-jre-headless
   command -v mvn >/dev/null || echo maven
+  command -v systemd-analyze >/dev/null && command -v systemd-notify >/dev/null || echo systemd
+  command -v python3 >/dev/null || echo python3
 }
 
 mapfile -t needed < <(missing_packages)
