@@ -6,6 +6,7 @@ import { defaultDataDir } from '../data/runCatalog.js';
 import { SCENARIO_NAMES, type ScenarioName } from '../data/scenarios.js';
 import { runEvaluation } from '../evaluation/evaluationRun.js';
 import { resultsTable } from '../evaluation/resultsTable.js';
+import { evaluationPlots } from '../evaluation/plots/evaluationPlots.js';
 import { createLogger } from '../log.js';
 import { selectBackend, type BackendPreference } from '../model/backend/selectBackend.js';
 import { strategyNames } from '../strategies/registry.js';
@@ -100,10 +101,14 @@ export function registerEvaluateCommand(program: Command): void {
       );
       bar.stop();
       await mkdir(flags.out, { recursive: true });
+      const { snapshots, ...written } = results;
       await writeFile(
         join(flags.out, 'results.json'),
-        `${JSON.stringify({ command, date: new Date().toISOString(), ...results }, null, 1)}\n`,
+        `${JSON.stringify({ command, date: new Date().toISOString(), ...written }, null, 1)}\n`,
       );
+      for (const [name, svg] of Object.entries(await evaluationPlots(results, snapshots))) {
+        await writeFile(join(flags.out, name), svg);
+      }
       const table = resultsTable(results, command);
       await writeFile(join(flags.out, 'results.md'), table);
       process.stdout.write(table);

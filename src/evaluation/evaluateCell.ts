@@ -76,18 +76,18 @@ export async function evaluateCell(
   data: ScenarioWindows,
   classes: string[],
   options: { scenario: string; seed: number; shots: number; steps?: number },
+  /** Called with the adapted predictor and the shots' positions before it is disposed. */
+  capture?: (predictor: AdaptedPredictor, shots: number[]) => Promise<void>,
 ): Promise<CellResult> {
   const { head, step } = data;
   const started = performance.now();
   const stepHeads = new Set(step ? [head] : []);
-  const support =
+  const shotPositions =
     options.shots > 0
-      ? subsetWindows(
-          data.targetAdapt,
-          drawShots(data.targetAdapt, head, step, classes.length, options.shots, options.seed),
-          stepHeads,
-        )
-      : undefined;
+      ? drawShots(data.targetAdapt, head, step, classes.length, options.shots, options.seed)
+      : [];
+  const support =
+    options.shots > 0 ? subsetWindows(data.targetAdapt, shotPositions, stepHeads) : undefined;
   const predictor = await strategy.adapt(
     base,
     { head, classes, step },
@@ -104,6 +104,7 @@ export async function evaluateCell(
     const test = await balancedAccuracy(predictor, data.targetTest, head, step, classes.length);
     const check = await balancedAccuracy(predictor, data.targetCheck, head, step, classes.length);
     const entropy = meanEntropy(await predictor.predict(data.targetAdapt), classes.length);
+    await capture?.(predictor, shotPositions);
     return {
       scenario: options.scenario,
       strategy: strategy.name,

@@ -2,7 +2,10 @@ import type { ScenarioName } from '../data/scenarios.js';
 import type { Logger } from '../log.js';
 import { findStrategy } from '../strategies/registry.js';
 import { balancedAccuracy, evaluateCell, type CellResult } from './evaluateCell.js';
-import { RunLibrary, scenarioWindows } from './scenarioWindows.js';
+import type { EmbeddingSnapshot } from './plots/evaluationPlots.js';
+import { RunLibrary, scenarioWindows, type ScenarioWindows } from './scenarioWindows.js';
+import { subsetWindows, windowClass } from './windowViews.js';
+import type { AdaptedPredictor } from '../strategies/strategy.js';
 import { sourceModelFor, type SourceModelOptions } from './sourceModels.js';
 import { sourceOnlyPredictor } from './sourceOnly.js';
 
@@ -35,11 +38,51 @@ export interface EvaluationResults {
   /** Why a planned cell was not run (a strategy that needs labels at 0 shots...). */
   skipped: { scenario: string; strategy: string; shots: number; reason: string }[];
   sourceModels: Record<string, string>;
+  /** Embeddings kept for the pictures (not written to results.json). */
+  snapshots: EmbeddingSnapshot[];
+}
+
+/** The shots at which pictures are taken: 5 where planned, else the largest. */
+function snapshotShots(plan: EvaluationPlan): number {
+  return plan.shots.includes(5) ? 5 : Math.max(...plan.shots);
+}
+
+async function snapshot(
+  scenario: string,
+  strategy: string,
+  before: AdaptedPredictor,
+  after: AdaptedPredictor,
+  data: ScenarioWindows,
+  classNames: string[],
+  shots: number[],
+): Promise<EmbeddingSnapshot> {
+  const stepHeads = new Set(data.step ? [data.head] : []);
+  const firstWindows = (count: number): number[] =>
+    Array.from({ length: Math.min(count, SNAPSHOT_WINDOWS) }, (_, i) => i);
+  const source = subsetWindows(data.source, firstWindows(data.source.count), stepHeads);
+  const keep = [...new Set([...firstWindows(data.targetAdapt.count), ...shots])].sort(
+    (a, b) => a - b,
+  );
+  const target = subsetWindows(data.targetAdapt, keep, stepHeads);
+  const units = (await before.embed(subsetWindows(source, [0], stepHeads))).length;
+  return {
+    scenario,
+    strategy,
+    units,
+    before: { source: await before.embed(source), target: await before.embed(target) },
+    after: { source: await after.embed(source), target: await after.embed(target) },
+    targetClasses: Int32Array.from(keep, (_, n) => windowClass(target, data.head, data.step, n)),
+    classNames,
+    shots: shots.map((i) => keep.indexOf(i)),
+  };
 }
 
 export interface EvaluationHooks {
   onCell?: (done: number, total: number, cell: CellResult) => void;
 }
+
+/** Windows drawn for pictures: at most this many per domain. */
+const SNAPSHOT_WINDOWS = 300;
 
 /** Every strategy x scenario x seed x shots cell of a plan, with reference rows. */
 export async function runEvaluation(
@@ -54,6 +97,7 @@ export async function runEvaluation(
     references: [],
     skipped: [],
     sourceModels: {},
+    snapshots: [],
   };
   const strategies = plan.strategies.map((name) => findStrategy(name));
   const total = plan.scenarios.length * strategies.length * plan.seeds.length * plan.shots.length;
@@ -96,12 +140,29 @@ export async function runEvaluation(
               });
               continue;
             }
-            const cell = await evaluateCell(strategy, bundle.model, data, head.classes, {
-              scenario,
-              seed,
-              shots,
-              steps: plan.steps,
-            });
+            const pictured = seed === plan.seeds[0] && shots === snapshotShots(plan);
+            const cell = await evaluateCell(
+              strategy,
+              bundle.model,
+              data,
+              head.classes,
+              { scenario, seed, shots, steps: plan.steps },
+              pictured
+                ? async (predictor, shotPositions) => {
+                    results.snapshots.push(
+                      await snapshot(
+                        scenario,
+                        strategy.name,
+                        reference,
+                        predictor,
+                        data,
+                        head.classes,
+                        shotPositions,
+                      ),
+                    );
+                  }
+                : undefined,
+            );
             results.cells.push(cell);
             hooks.onCell?.(done, total, cell);
           }
