@@ -58,17 +58,21 @@ export async function trainSupervised(run: SupervisedRun): Promise<number[]> {
       indices: f.cycle(f.source.perBatch),
     }));
     const batch = mixedBatch(parts, run.head.name, step);
-    const cost = run.optimizer.step(() => {
-      const logits = run.model.forward(batch.inputs).logits[run.head.name]!;
-      const terms = feeds.map((f, p) => {
-        const labels = batch.labels[p]!;
-        const rows = tf.slice(logits, [batch.offsets[p]!, 0], [labels.length, classes]);
-        return tf.mul(maskedCrossEntropy(rows, labels, f.classWeights), f.source.weight);
+    let cost: tf.Scalar;
+    try {
+      cost = run.optimizer.step(() => {
+        const logits = run.model.forward(batch.inputs).logits[run.head.name]!;
+        const terms = feeds.map((f, p) => {
+          const labels = batch.labels[p]!;
+          const rows = tf.slice(logits, [batch.offsets[p]!, 0], [labels.length, classes]);
+          return tf.mul(maskedCrossEntropy(rows, labels, f.classWeights), f.source.weight);
+        });
+        if (run.penalty !== undefined) terms.push(run.penalty());
+        return tf.addN(terms) as tf.Scalar;
       });
-      if (run.penalty !== undefined) terms.push(run.penalty());
-      return tf.addN(terms) as tf.Scalar;
-    });
-    disposeInputs(batch.inputs);
+    } finally {
+      disposeInputs(batch.inputs);
+    }
     const loss = (await cost.data())[0]!;
     cost.dispose();
     if (!Number.isFinite(loss)) {
