@@ -36,6 +36,7 @@ export interface PipelineParts {
   versions: () => ServingVersions;
   logger: Logger;
   now?: () => number;
+  onInputError?: (error: unknown) => void;
 }
 
 /** The assembled pipeline and the parts observers need (the worker's predictions$). */
@@ -90,6 +91,7 @@ export function buildPipeline(settings: PipelineSettings, parts: PipelineParts):
     metrics: parts.metrics,
     windowLength: settings.window.length,
     logger,
+    onInputError: parts.onInputError,
   });
   return { pipeline, worker, windower, channelMap };
 }

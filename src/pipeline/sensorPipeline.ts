@@ -20,6 +20,8 @@ export interface SensorPipelineOptions {
   /** Rows per window, to count the rows of a dropped window. */
   windowLength: number;
   logger: Logger;
+  /** An input failed for good (its events$ errored); the daemon decides what follows. */
+  onInputError?: (error: unknown) => void;
 }
 
 /**
@@ -49,7 +51,10 @@ export class SensorPipeline implements Component {
     worker.start();
     this.subscription = merge(...inputs.map((input) => input.events$)).subscribe({
       next: (event) => this.handle(event),
-      error: (error: unknown) => logger.error({ err: error }, 'input stream failed'),
+      error: (error: unknown) => {
+        logger.error({ err: error }, 'input stream failed');
+        this.options.onInputError?.(error);
+      },
     });
     return Promise.resolve();
   }

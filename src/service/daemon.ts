@@ -31,6 +31,8 @@ export interface DaemonOptions {
   loadModel?: (dir: string) => Promise<ModelBundle>;
   /** Export prom-client's process metrics (default true). */
   defaultMetrics?: boolean;
+  /** A part failed for good while running (e.g. an input that will not reconnect). */
+  onFatal?: (error: unknown) => void;
 }
 
 /**
@@ -209,6 +211,7 @@ export class Daemon {
         metrics: this.requireMetrics(),
         versions: () => ({ modelVersion: this.modelVersion(), adapterVersion: null }),
         logger: this.log,
+        onInputError: (error) => this.options.onFatal?.(error),
       },
     );
     this.built.worker.predictions$.subscribe(this.predictions$);

@@ -22,6 +22,11 @@ export interface Transports {
   connected(): Partial<Record<TransportName, boolean>>;
 }
 
+export interface TransportOptions {
+  /** 4 for MQTT 3.1.1, which the embedded aedes broker speaks; 5 otherwise. */
+  mqttProtocolVersion?: 4 | 5;
+}
+
 export type TransportFactory = (
   config: AdaptdConfig,
   logger: Logger,
@@ -39,7 +44,10 @@ async function readOptional(path: string, key: string): Promise<Buffer | undefin
   }
 }
 
-async function mqttConnection(config: AdaptdConfig): Promise<MqttConnectionSettings> {
+async function mqttConnection(
+  config: AdaptdConfig,
+  protocolVersion: 4 | 5,
+): Promise<MqttConnectionSettings> {
   const { mqtt } = config;
   const password = await readOptional(mqtt.passwordFile, 'mqtt.passwordFile');
   const [ca, cert, key] = await Promise.all([
@@ -49,6 +57,7 @@ async function mqttConnection(config: AdaptdConfig): Promise<MqttConnectionSetti
   ]);
   return {
     url: mqtt.url,
+    protocolVersion,
     username: mqtt.username,
     ...(password === undefined ? {} : { password: password.toString('utf8').trim() }),
     tls: { ca, cert, key },
@@ -59,14 +68,18 @@ async function mqttConnection(config: AdaptdConfig): Promise<MqttConnectionSetti
  * Builds MQTT and Kafka inputs and outputs for whichever brokers the configuration names. The
  * clients connect when started, not here.
  */
-export async function createTransports(config: AdaptdConfig, logger: Logger): Promise<Transports> {
+export async function createTransports(
+  config: AdaptdConfig,
+  logger: Logger,
+  options: TransportOptions = {},
+): Promise<Transports> {
   const machine = config.machine.id;
   const limits = { ...DEFAULT_LIMITS, maxBytes: config.messages.maxBytes };
   const inputs: InputSource[] = [];
   const sinks: { name: string; sink: OutputSink }[] = [];
   const up = new Map<TransportName, () => boolean>();
   if (config.mqtt.url !== '') {
-    const connection = await mqttConnection(config);
+    const connection = await mqttConnection(config, options.mqttProtocolVersion ?? 5);
     const topics = new MqttTopics(config.mqtt.topicPrefix, machine);
     const clientId = config.mqtt.clientId === '' ? `adaptd-${machine}` : config.mqtt.clientId;
     const input = new MqttInput({
@@ -77,13 +90,12 @@ export async function createTransports(config: AdaptdConfig, logger: Logger): Pr
       limits,
       logger,
     });
-    const state = connectionState(input);
-    inputs.push(state.input);
+    inputs.push(input);
     sinks.push({
       name: 'mqtt',
       sink: new MqttOutput({ connection, clientId: `${clientId}-out`, topics, logger }),
     });
-    up.set('mqtt', state.isUp);
+    up.set('mqtt', () => input.isConnected());
   }
   if (config.kafka.brokers.length > 0) {
     const topics = new KafkaTopics(config.kafka.topicPrefix);
@@ -103,13 +115,12 @@ export async function createTransports(config: AdaptdConfig, logger: Logger): Pr
       limits,
       logger,
     });
-    const state = connectionState(input);
-    inputs.push(state.input);
+    inputs.push(input);
     sinks.push({
       name: 'kafka',
       sink: new KafkaOutput({ client: client('out'), topics, machine, logger }),
     });
-    up.set('kafka', state.isUp);
+    up.set('kafka', () => input.isConnected());
   }
   if (inputs.length === 0) {
     throw new AdaptdError(
@@ -123,45 +134,4 @@ export async function createTransports(config: AdaptdConfig, logger: Logger): Pr
     output: sinks.length === 1 ? sinks[0]!.sink : new MultiOutput(sinks),
     connected: () => Object.fromEntries([...up].map(([name, isUp]) => [name, isUp()])),
   };
-}
-
-/**
- * The input's connection state when it reports one; otherwise whether it is started and not
- * stopped, which misses a broker lost while running (MqttInput and KafkaInput report none yet).
- */
-function connectionState(input: InputSource): { input: InputSource; isUp: () => boolean } {
-  const reporting = input as Partial<{ isConnected(): boolean }>;
-  if (typeof reporting.isConnected === 'function') {
-    return { input, isUp: () => reporting.isConnected!() };
-  }
-  const tracked = new StartedInput(input);
-  return { input: tracked, isUp: () => tracked.running };
-}
-
-/** Delegates to an input and remembers whether it is between start and stop. */
-class StartedInput implements InputSource {
-  running = false;
-  readonly transport: TransportName;
-  readonly events$: InputSource['events$'];
-  readonly rejects$: InputSource['rejects$'];
-
-  constructor(private readonly inner: InputSource) {
-    this.transport = inner.transport;
-    this.events$ = inner.events$;
-    this.rejects$ = inner.rejects$;
-  }
-
-  async start(): Promise<void> {
-    await this.inner.start();
-    this.running = true;
-  }
-
-  stopIntake(): Promise<void> {
-    return this.inner.stopIntake();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.inner.stop();
-  }
 }
