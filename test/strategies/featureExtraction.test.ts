@@ -7,6 +7,7 @@ import { accuracy, OPERATION, STEP_MOTION, transferSetup } from './transferFixtu
 describe('feature extraction', () => {
   for (const [strategy, parameters] of [
     // 8 units into 3 classes; the MLP adds an 8-wide hidden layer.
+    [sourceOnlyProbe, 8 * 3 + 3],
     [linearProbe, 8 * 3 + 3],
     [mlpProbe, 8 * 8 + 8 + 8 * 3 + 3],
   ] as const) {
