@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/configSchema.js';
+import { configEnvNames } from './configEnv.js';
 import { environment, readUnit, timespanMs, value, values } from './unitFile.js';
 import { runTool } from './runTool.js';
 
@@ -16,13 +17,6 @@ const DROP_INS = ['systemd/credentials.conf', 'systemd/gpu.conf'];
 const STOPPED_PARTS = 10;
 /** Time after the last part for the process to flush its logs and exit. */
 const EXIT_MARGIN_MS = 10_000;
-
-/** Every environment variable name the configuration schema reads. */
-function configEnvNames(node: unknown = configSchema): string[] {
-  if (typeof node !== 'object' || node === null) return [];
-  if ('env' in node && typeof node.env === 'string') return [node.env];
-  return Object.values(node).flatMap((child) => configEnvNames(child));
-}
 
 /** Lays the unit out as one machine's instance, with the drop-ins beside it, in a temp dir. */
 async function instanceUnit(dir: string, dropIns: string[]): Promise<string> {
