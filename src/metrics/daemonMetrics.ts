@@ -31,6 +31,12 @@ export interface DaemonMetricsOptions {
   shareWindow?: number;
 }
 
+const MISNAMED_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
+
 const IDLE_PROBES: MetricProbes = {
   bufferRows: () => ({ windows: 0, inference: 0 }),
   unsettled: () => 0,
@@ -57,6 +63,12 @@ function counter<S extends Spec>(registry: Registry, spec: S): Counter<LabelsOf<
   return new Counter({ name: checkedName(spec), help, labelNames, registers: [registry] });
 }
 
+/** A gauge its owner sets (drift, promotions), unlike the ones read from probes at scrape time. */
+function settableGauge<S extends Spec>(registry: Registry, spec: S): Gauge<LabelsOf<S>> {
+  const { help, labelNames } = spec;
+  return new Gauge({ name: checkedName(spec), help, labelNames, registers: [registry] });
+}
+
 /**
  * adaptd's metrics on one registry that is passed in (never the global one, so tests and
  * several daemons in one process stay apart). Counters and histograms are updated by the
@@ -71,6 +83,14 @@ export class DaemonMetrics {
   readonly bufferDropped: Counter<LabelsOf<typeof METRICS.bufferDropped>>;
   readonly confidence: Histogram<LabelsOf<typeof METRICS.confidence>>;
   readonly entropy: Histogram<LabelsOf<typeof METRICS.entropy>>;
+  readonly driftStatistic: Gauge;
+  readonly driftThreshold: Gauge;
+  readonly driftDetections: Counter;
+  readonly adaptationRuns: Counter<LabelsOf<typeof METRICS.adaptationRuns>>;
+  readonly adaptationDuration: Histogram<LabelsOf<typeof METRICS.adaptationDuration>>;
+  readonly promotions: Counter;
+  readonly rollbacks: Counter;
+  readonly lastPromotion: Gauge;
   private probes: MetricProbes = IDLE_PROBES;
   private readonly shares = new Map<string, ClassShares>();
 
@@ -78,7 +98,12 @@ export class DaemonMetrics {
     readonly registry: Registry,
     options: DaemonMetricsOptions,
   ) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: registry });
+      // Gauges named like counters fail promtool's lint; each repeats the sum of the labelled
+      // gauge of the same name without _total, so nothing is lost.
+      for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+    }
     for (const head of options.heads) {
       this.shares.set(head.name, new ClassShares(head.classes, options.shareWindow));
     }
@@ -107,6 +132,21 @@ export class DaemonMetrics {
       buckets: [0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.2, 1.4, 2],
       registers: [registry],
     });
+    this.driftStatistic = settableGauge(registry, METRICS.driftStatistic);
+    this.driftThreshold = settableGauge(registry, METRICS.driftThreshold);
+    this.driftDetections = counter(registry, METRICS.driftDetections);
+    this.adaptationRuns = counter(registry, METRICS.adaptationRuns);
+    // Training phases run from seconds to many minutes on a small box.
+    this.adaptationDuration = new Histogram({
+      name: checkedName(METRICS.adaptationDuration),
+      help: METRICS.adaptationDuration.help,
+      labelNames: METRICS.adaptationDuration.labelNames,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600],
+      registers: [registry],
+    });
+    this.promotions = counter(registry, METRICS.promotions);
+    this.rollbacks = counter(registry, METRICS.rollbacks);
+    this.lastPromotion = settableGauge(registry, METRICS.lastPromotion);
     this.scrapeGauges(registry, options);
     // Series that exist from the start read 0 instead of missing, so rates and alerts work.
     for (const reason of REJECT_REASON_NAMES) this.rejected.inc({ reason }, 0);

@@ -95,6 +95,54 @@ export const METRICS = {
     help: 'The TensorFlow.js backend in use (value 1).',
     labelNames: ['backend'],
   },
+  driftStatistic: {
+    name: 'adaptd_drift_statistic',
+    type: 'gauge',
+    help: 'Latest online MMD^2 between the source reference and the recent target embeddings.',
+    labelNames: [],
+  },
+  driftThreshold: {
+    name: 'adaptd_drift_threshold',
+    type: 'gauge',
+    help: 'Drift statistic above which drift is declared, calibrated for the expected run time.',
+    labelNames: [],
+  },
+  driftDetections: {
+    name: 'adaptd_drift_detections_total',
+    type: 'counter',
+    help: 'Drift alarms raised (statistic above threshold) not explained by a program change.',
+    labelNames: [],
+  },
+  adaptationRuns: {
+    name: 'adaptd_adaptation_runs_total',
+    type: 'counter',
+    help: 'Adaptation runs finished, by what triggered them and how they ended.',
+    labelNames: ['trigger', 'result'],
+  },
+  adaptationDuration: {
+    name: 'adaptd_adaptation_duration_seconds',
+    type: 'histogram',
+    help: 'Time an adaptation run spent in each phase (train, shadow scoring, checks).',
+    labelNames: ['phase'],
+  },
+  promotions: {
+    name: 'adaptd_promotions_total',
+    type: 'counter',
+    help: 'Challenger adapters promoted to serve.',
+    labelNames: [],
+  },
+  rollbacks: {
+    name: 'adaptd_rollbacks_total',
+    type: 'counter',
+    help: 'Returns to the previous adapter, automatic or by command.',
+    labelNames: [],
+  },
+  lastPromotion: {
+    name: 'adaptd_last_promotion_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time of the latest promotion; 0 while the source model serves unadapted.',
+    labelNames: [],
+  },
   buildInfo: {
     name: 'adaptd_build_info',
     type: 'gauge',
@@ -120,6 +168,8 @@ const UNITLESS = new Set([
   'adaptd_tensors',
   'adaptd_prediction_confidence',
   'adaptd_prediction_entropy',
+  'adaptd_drift_statistic',
+  'adaptd_drift_threshold',
 ]);
 
 /**
