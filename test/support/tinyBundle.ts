@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelSchema } from '../../src/data/channelSchema.js';
@@ -24,6 +25,8 @@ export async function saveTinyBundle(
   normaliser: Normaliser,
   options: { length?: number; stride?: number; version?: string } = {},
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  // Whatever backend the process has chosen, or the highest-priority one if none yet.
+  await tf.ready();
   const root = await mkdtemp(join(tmpdir(), 'adaptd-bundle-'));
   const channels = schema.channels.length;
   const half = Math.ceil(channels / 2);

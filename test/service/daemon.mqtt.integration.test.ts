@@ -1,0 +1,246 @@
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { buildSchema, type ChannelSchema } from '../../src/data/channelSchema.js';
+import { Normaliser } from '../../src/data/normaliser.js';
+import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
+import type { RunFrame } from '../../src/data/runFrame.js';
+import { readRun } from '../../src/data/runReader.js';
+import type { InputPublisher } from '../../src/transports/inputPublisher.js';
+import type { InputPayloads } from '../../src/transports/messages/payloadSchemas.js';
+import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import type { InputStream } from '../../src/transports/messages/streams.js';
+import { replayRuns } from '../../src/transports/replay/replay.js';
+import { runSteps } from '../../src/transports/replay/runMessages.js';
+import { ChannelMap } from '../../src/windows/channelMap.js';
+import { StreamWindower } from '../../src/windows/streamWindower.js';
+import { withDeadline } from '../support/deadline.js';
+import { service, servicesSkip, uniqueName } from '../support/services.js';
+import { saveTinyBundle } from '../support/tinyBundle.js';
+import { quietFor } from '../transports/collector.js';
+import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
+import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
+
+const MACHINE = 'mill-it';
+
+/** A plain MQTT client as the machine's side: publishes inputs, collects one output stream. */
+async function machineClient(t: TestContext, prefix: string) {
+  const client: MqttClient = await connectAsync(service('mqtt'), {
+    clientId: uniqueName('machine'),
+    reconnectPeriod: 0,
+  });
+  t.after(() => client.endAsync(true));
+  const received = new Map<string, unknown[]>();
+  client.on('message', (topic, payload) => {
+    const stream = topic.slice(`${prefix}/${MACHINE}/`.length);
+    received.set(stream, [...(received.get(stream) ?? []), JSON.parse(payload.toString('utf8'))]);
+  });
+  const topic = (stream: string) => `${prefix}/${MACHINE}/${stream}`;
+  const publisher: InputPublisher = {
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    async publish<S extends InputStream>(stream: S, payload: InputPayloads[S]) {
+      await client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 });
+    },
+  };
+  return {
+    publisher,
+    raw: (stream: string, payload: string | Buffer) =>
+      client.publishAsync(topic(stream), payload, { qos: 1 }),
+    subscribe: (stream: string) => client.subscribeAsync(topic(stream), { qos: 1 }),
+    received: (stream: string) => received.get(stream) ?? [],
+    async waitFor(stream: string, count: number, ms: number) {
+      await withDeadline(
+        (async () => {
+          while ((received.get(stream)?.length ?? 0) < count) await quietFor(20);
+        })(),
+        ms,
+        `${count} ${stream} messages (${received.get(stream)?.length ?? 0} so far)`,
+      );
+    },
+  };
+}
+
+/** Windows the daemon must cut from a run, found by running the same windower offline. */
+function expectedWindows(
+  frame: RunFrame,
+  schema: ChannelSchema,
+  normaliser: Normaliser,
+  start: number,
+) {
+  const windower = new StreamWindower({
+    machineId: MACHINE,
+    channelMap: new ChannelMap(schema),
+    normaliser,
+    length: 64,
+    stride: 16,
+  });
+  const froms: number[] = [];
+  for (const step of runSteps(frame, start, 1)) {
+    for (const row of step.samples) {
+      for (const out of windower.push(row).outputs)
+        if (out.kind === 'window') froms.push(out.window.from);
+    }
+  }
+  return froms;
+}
+
+describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () => {
+  it(
+    'replays a recorded run: one prediction per window, counts on /metrics that promtool passes',
+    { timeout: 120_000 },
+    async (t) => {
+      const [info] = (await listRuns(defaultDataDir())).filter((run) => run.id === 'pocket_009');
+      assert.ok(info, 'pocket_009 is in the data folder');
+      const frame = await readRun(info);
+      const schema = buildSchema([frame], { boards: ['frame_r2', 'y_bed__3'] });
+      const normaliser = Normaliser.fit([frame], schema);
+      const bundle = await saveTinyBundle(schema, normaliser, { length: 64, stride: 16 });
+      t.after(() => bundle.cleanup());
+      const prefix = `adaptd-it/${uniqueName('replay')}`;
+      const machine = await machineClient(t, prefix);
+      await machine.subscribe('predictions');
+      const { predictions, base } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_MQTT_URL: service('mqtt'),
+          ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+          ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+        }),
+      );
+      const startMs = Date.now() - 3_600_000;
+      const expected = expectedWindows(frame, schema, normaliser, startMs);
+      assert.ok(expected.length >= 10, `${expected.length} windows expected`);
+
+      const replay = await replayRuns({
+        runs: [info],
+        publisher: machine.publisher,
+        speed: 'max',
+        startMs,
+      });
+      await predictions.first(expected.length, 60_000, 'predictions');
+      await machine.waitFor('predictions', expected.length, 10_000);
+      await quietFor(300);
+
+      const published = machine.received('predictions') as PredictionMessage[];
+      assert.deepEqual(
+        published.map((p) => p.windowStart),
+        expected,
+      );
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+      assert.equal(seriesValue(exposition, 'adaptd_windows_total'), expected.length);
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="sensors",transport="mqtt"}'),
+        replay.sensorMessages,
+      );
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="gcode",transport="mqtt"}'),
+        replay.gcodeMessages,
+      );
+      assert.equal(seriesValue(exposition, 'adaptd_broker_connected{transport="mqtt"}'), 1);
+      assert.equal(seriesValue(exposition, 'adaptd_window_latency_seconds_count'), expected.length);
+      const check = await promtoolCheck(exposition);
+      assert.equal(check.code, 0, check.output);
+    },
+  );
+
+  it(
+    'counts a batch of bad messages by reason and dead-letters each',
+    { timeout: 60_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const prefix = `adaptd-it/${uniqueName('rejects')}`;
+      const machine = await machineClient(t, prefix);
+      await machine.subscribe('deadletter');
+      const { base } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_WINDOW_LENGTH: '16',
+          ADAPTD_MQTT_URL: service('mqtt'),
+          ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+          ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+          ADAPTD_MESSAGES_MAX_BYTES: '2048',
+        }),
+      );
+      const now = Date.now();
+      const bad: Array<[string, string | Buffer]> = [
+        ['sensors', '{"ts": '],
+        ['sensors', '{"ts": 1, "values": {}}'],
+        ['sensors', `{"ts": ${now}, "values": {"spindle": 1e999}}`],
+        ['sensors', `{"ts": ${now}, "values": {"spindle": "high"}}`],
+        ['gcode', `{"ts": ${now}, "line": -3, "text": "G1"}`],
+        ['sensors', Buffer.alloc(4096, 0x20)],
+        ['sensors', Buffer.from([0xff, 0xfe, 0x00])],
+      ];
+      for (const [stream, payload] of bad) await machine.raw(stream, payload);
+      await machine.raw('sensors', JSON.stringify({ ...sample(0), ts: now }));
+      await machine.waitFor('deadletter', bad.length, 15_000);
+
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+      const rejected = (reason: string) =>
+        seriesValue(exposition, `adaptd_messages_rejected_total{reason="${reason}"}`);
+      assert.deepEqual(
+        ['json', 'timestamp', 'non_finite', 'schema', 'too_large', 'encoding'].map(rejected),
+        [1, 1, 1, 2, 1, 1],
+      );
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="sensors",transport="mqtt"}'),
+        1,
+      );
+      const reasons = (machine.received('deadletter') as Array<{ reason: string }>).map(
+        (d) => d.reason,
+      );
+      assert.equal(reasons.filter((r) => r === 'schema').length, 2);
+    },
+  );
+
+  it(
+    'loses no window across a restart with the same client id (QoS 1 held until settled)',
+    { timeout: 120_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const prefix = `adaptd-it/${uniqueName('restart')}`;
+      const machine = await machineClient(t, prefix);
+      await machine.subscribe('predictions');
+      const config = bedConfig({
+        ADAPTD_MACHINE_ID: MACHINE,
+        ADAPTD_MODEL_DIR: bundle.dir,
+        ADAPTD_WINDOW_LENGTH: '16',
+        ADAPTD_WINDOW_STRIDE: '4',
+        ADAPTD_MQTT_URL: service('mqtt'),
+        ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+        ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+      });
+      const base = Date.now() - 600_000;
+      const row = (i: number) => ({ ...sample(i), ts: base + 250 * i });
+      const first = await startDaemon(t, config);
+      for (let i = 0; i < 50; i += 1) await machine.publisher.publish('sensors', row(i));
+      // Rows 0..49: windows start at 0, 4, ..., 32.
+      await first.predictions.first(9, 30_000, 'predictions before the restart');
+      await first.daemon.stop('restart test');
+
+      // Published while no daemon listens: the broker keeps them for the session.
+      for (let i = 50; i < 100; i += 1) await machine.publisher.publish('sensors', row(i));
+      const second = await startDaemon(t, config);
+      // Rows 0..99: windows start at 0, 4, ..., 84: 22 in all.
+      await machine.waitFor('predictions', 22, 30_000);
+      await quietFor(500);
+
+      const starts = (machine.received('predictions') as PredictionMessage[]).map(
+        (p) => p.windowStart,
+      );
+      const expected = Array.from({ length: 22 }, (_, k) => row(4 * k).ts);
+      assert.deepEqual(
+        [...starts].sort((a, b) => a - b),
+        expected,
+      );
+      assert.ok(second.predictions.items.length >= 22 - 9);
+    },
+  );
+});
