@@ -3,6 +3,7 @@ import { registerConfigCommand } from './configCommand.js';
 import { registerDataCommand } from './dataCommand.js';
 import { registerEvaluateCommand } from './evaluateCommand.js';
 import { registerPretrainCommand } from './pretrainCommand.js';
+import { registerReplayCommand } from './replayCommand.js';
 
 /** Every subcommand, registered in the order `adaptd --help` lists them. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerPretrainCommand(program);
   registerEvaluateCommand(program);
   registerConfigCommand(program);
+  registerReplayCommand(program);
 }
