@@ -1,0 +1,113 @@
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../src/log.js';
+import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
+import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import { withDeadline } from '../support/deadline.js';
+import { service, servicesSkip, uniqueName } from '../support/services.js';
+import { saveTinyBundle } from '../support/tinyBundle.js';
+import { quietFor } from '../transports/collector.js';
+import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
+import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
+
+const MACHINE = 'mill-kafka';
+
+/** The machine's side on Kafka: produces inputs keyed by machine, reads the predictions topic. */
+async function machineSide(t: TestContext, prefix: string) {
+  const client = new KafkajsClient({
+    clientId: uniqueName('machine'),
+    brokers: [service('kafka')],
+    logger: silentLogger,
+  });
+  await client.connect();
+  t.after(() => client.disconnect());
+  await client.ensureTopics(
+    ['sensors', 'gcode', 'labels', 'commands', 'predictions'].map((stream) => ({
+      topic: `${prefix}.${stream}`,
+      partitions: 1,
+    })),
+  );
+  const predictions: PredictionMessage[] = [];
+  const subscription = await client.subscribe(
+    { groupId: uniqueName('reader'), topics: [`${prefix}.predictions`], fromBeginning: true },
+    (record) => {
+      predictions.push(JSON.parse(record.value?.toString('utf8') ?? 'null') as PredictionMessage);
+      return Promise.resolve();
+    },
+  );
+  t.after(() => subscription.stop());
+  return {
+    predictions,
+    produce: (stream: string, payloads: unknown[]) =>
+      client.produce(
+        `${prefix}.${stream}`,
+        payloads.map((payload) => ({ key: MACHINE, value: JSON.stringify(payload) })),
+      ),
+    waitFor: (count: number, ms: number) =>
+      withDeadline(
+        (async () => {
+          while (predictions.length < count) await quietFor(50);
+        })(),
+        ms,
+        `${count} predictions on Kafka (${predictions.length} so far)`,
+      ),
+  };
+}
+
+describe('adaptd daemon over the real Kafka', { skip: servicesSkip() }, () => {
+  it(
+    'resumes after a consumer restart in the same group with no window lost or repeated',
+    { timeout: 180_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const prefix = uniqueName('adaptd-it');
+      const machine = await machineSide(t, prefix);
+      const config = bedConfig({
+        ADAPTD_MACHINE_ID: MACHINE,
+        ADAPTD_MODEL_DIR: bundle.dir,
+        ADAPTD_WINDOW_LENGTH: '16',
+        ADAPTD_WINDOW_STRIDE: '4',
+        ADAPTD_KAFKA_BROKERS: service('kafka'),
+        ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
+        ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
+        ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+      });
+      const base = Date.now() - 600_000;
+      const row = (i: number) => ({ ...sample(i), ts: base + 250 * i });
+      const rows = (from: number, to: number) =>
+        Array.from({ length: to - from }, (_, k) => row(from + k));
+
+      const first = await startDaemon(t, config);
+      await machine.produce('gcode', [{ ts: base, line: 5, text: 'G1 X1 F20' }]);
+      await machine.produce('sensors', rows(0, 50));
+      // Rows 0..49: windows start at rows 0, 4, ..., 32.
+      await first.predictions.first(9, 60_000, 'predictions before the restart');
+      const exposition = await (await fetch(`${first.base}/metrics`)).text();
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="sensors",transport="kafka"}'),
+        50,
+      );
+      assert.equal(seriesValue(exposition, 'adaptd_broker_connected{transport="kafka"}'), 1);
+      const check = await promtoolCheck(exposition);
+      assert.equal(check.code, 0, check.output);
+      await first.daemon.stop('restart test');
+
+      await machine.produce('sensors', rows(50, 100));
+      const second = await startDaemon(t, config);
+      // Rows 0..99: windows start at rows 0, 4, ..., 84: 22 in all.
+      await machine.waitFor(22, 60_000);
+      await quietFor(1_000);
+
+      const starts = machine.predictions.map((p) => p.windowStart).sort((a, b) => a - b);
+      assert.deepEqual(
+        starts,
+        Array.from({ length: 22 }, (_, k) => row(4 * k).ts),
+      );
+      // The restarted daemon still knew the G-code line: its record was not committed.
+      const last = machine.predictions.find((p) => p.windowStart === row(84).ts);
+      assert.equal(last?.gcodeLine, 5);
+      assert.ok(second.predictions.items.length >= 13);
+    },
+  );
+});
