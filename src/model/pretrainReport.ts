@@ -88,9 +88,9 @@ export async function pretrainMetrics(outcome: PretrainOutcome): Promise<Pretrai
   const validation = await scoreHeads(model, sets.validation);
   const seconds = (performance.now() - started) / 1000;
   return {
-    validation,
-    target: await scoreHeads(model, sets.target),
-    targetTest: await scoreHeads(model, sets.targetTest),
+    validation: compactScores(validation),
+    target: compactScores(await scoreHeads(model, sets.target)),
+    targetTest: compactScores(await scoreHeads(model, sets.targetTest)),
     parameters: model.store.parameterCount(),
     trainSeconds: outcome.trainSeconds,
     bestEpoch: outcome.bestEpoch,
@@ -126,10 +126,25 @@ function table(title: string, rows: HeadScores[]): string {
   return lines.join('\n');
 }
 
+/** Heads with more classes than this get no confusion matrix (G-code commands and values). */
+const CONFUSION_CLASS_LIMIT = 12;
+
+/** Drops the confusion matrices of many-class heads, which would dwarf everything else. */
+export function compactScores(rows: HeadScores[]): HeadScores[] {
+  return rows.map((row) =>
+    row.scores === undefined || row.classes.length <= CONFUSION_CLASS_LIMIT
+      ? row
+      : { ...row, classes: [], scores: { ...row.scores, confusion: [] } },
+  );
+}
+
 function confusions(title: string, rows: HeadScores[]): string {
-  const parts = [`### Confusion matrices, ${title} (rows: truth, columns: predicted)`];
+  const parts = [
+    `### Confusion matrices, ${title} (rows: truth, columns: predicted; heads with more than ` +
+      `${CONFUSION_CLASS_LIMIT} classes left out)`,
+  ];
   for (const row of rows) {
-    if (row.scores === undefined) continue;
+    if (row.scores === undefined || row.scores.confusion.length === 0) continue;
     parts.push('', `${row.head}:`, '', `| | ${row.classes.join(' | ')} |`);
     parts.push(`| --- |${row.classes.map(() => ' --- |').join('')}`);
     row.scores.confusion.forEach((counts, t) => {
