@@ -1,4 +1,5 @@
 import type { ScenarioName } from '../data/scenarios.js';
+import { isAdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findStrategy } from '../strategies/registry.js';
 import { balancedAccuracy, evaluateCell, type CellResult } from './evaluateCell.js';
@@ -40,6 +41,16 @@ export interface EvaluationResults {
   sourceModels: Record<string, string>;
   /** Embeddings kept for the pictures (not written to results.json). */
   snapshots: EmbeddingSnapshot[];
+}
+
+/** The value of `run`, or the message of the CONFIG_INVALID error it refused with. */
+async function attempt<T>(run: () => Promise<T>): Promise<T | string> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isAdaptdError(error, 'CONFIG_INVALID')) return error.message;
+    throw error;
+  }
 }
 
 /** The shots at which pictures are taken: 5 where planned, else the largest. */
@@ -140,29 +151,37 @@ export async function runEvaluation(
               });
               continue;
             }
+            // A strategy that does not apply to the task (a probe on a per-row task, G-code
+            // self-supervision on anything but motion) refuses with CONFIG_INVALID: a gap, not a failure.
             const pictured = seed === plan.seeds[0] && shots === snapshotShots(plan);
-            const cell = await evaluateCell(
-              strategy,
-              bundle.model,
-              data,
-              head.classes,
-              { scenario, seed, shots, steps: plan.steps },
-              pictured
-                ? async (predictor, shotPositions) => {
-                    results.snapshots.push(
-                      await snapshot(
-                        scenario,
-                        strategy.name,
-                        reference,
-                        predictor,
-                        data,
-                        head.classes,
-                        shotPositions,
-                      ),
-                    );
-                  }
-                : undefined,
+            const cell = await attempt(() =>
+              evaluateCell(
+                strategy,
+                bundle.model,
+                data,
+                head.classes,
+                { scenario, seed, shots, steps: plan.steps },
+                pictured
+                  ? async (predictor, shotPositions) => {
+                      results.snapshots.push(
+                        await snapshot(
+                          scenario,
+                          strategy.name,
+                          reference,
+                          predictor,
+                          data,
+                          head.classes,
+                          shotPositions,
+                        ),
+                      );
+                    }
+                  : undefined,
+              ),
             );
+            if (typeof cell === 'string') {
+              results.skipped.push({ scenario, strategy: strategy.name, shots, reason: cell });
+              continue;
+            }
             results.cells.push(cell);
             hooks.onCell?.(done, total, cell);
           }
