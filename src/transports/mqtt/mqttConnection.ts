@@ -60,11 +60,15 @@ export function keepReconnecting(
   let delay = min;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let lost = false;
   const onConnect = () => {
+    if (delay !== min || lost) logger.info({ url: settings.url }, 'mqtt reconnected');
     delay = min;
+    lost = false;
   };
   const onClose = () => {
     if (stopped || timer !== undefined) return;
+    lost = true;
     const wait = Math.round(delay * (1 + Math.random() / 4));
     delay = Math.min(max, delay * 2);
     logger.warn({ url: settings.url, retryInMs: wait }, 'mqtt connection lost');

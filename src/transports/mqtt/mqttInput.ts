@@ -95,6 +95,14 @@ export class MqttInput implements InputSource {
     const topics = streams.map((stream) => this.options.topics.topic(stream));
     // Subscribing again on a resumed session is harmless and covers a session the broker lost.
     await client.subscribeAsync(topics, { qos: 1 });
+    // mqtt.js resubscribes by itself only when it reconnects by itself, which it does not here.
+    client.on('connect', (connack) => {
+      if (connack.sessionPresent) return;
+      this.logger.warn({ clientId }, 'mqtt session lost by the broker; subscribing again');
+      client.subscribeAsync(topics, { qos: 1 }).catch((error: unknown) => {
+        this.logger.error({ err: error, topics }, 'mqtt subscribe after reconnect failed');
+      });
+    });
     this.logger.info({ url: connection.url, clientId, topics }, 'mqtt input subscribed');
   }
 
