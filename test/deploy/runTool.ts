@@ -31,6 +31,8 @@ export function runTool(
       ),
     );
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // A tool that never reads its input closes the pipe; that is not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }
