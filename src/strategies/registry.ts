@@ -1,5 +1,9 @@
 import { AdaptdError } from '../errors.js';
 import { adapters } from './adapters.js';
+import { coralAlignment } from './alignment/coralAlignment.js';
+import { dann } from './alignment/dann.js';
+import { mmdAlignment } from './alignment/mmdAlignment.js';
+import { normRestat } from './alignment/normRestat.js';
 import { linearProbe, mlpProbe, sourceOnlyProbe } from './featureExtraction.js';
 import { fineTuneGradual, fineTuneLlrd } from './fineTune.js';
 import { gcodeSelf } from './gcodeSelfSupervision.js';
@@ -20,6 +24,10 @@ const STRATEGIES: readonly TransferStrategy[] = [
   prototypes,
   adapters,
   gcodeSelf,
+  mmdAlignment,
+  coralAlignment,
+  dann,
+  normRestat,
 ];
 
 const byName = new Map(STRATEGIES.map((strategy) => [strategy.name, strategy] as const));
