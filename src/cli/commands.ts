@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerConfigCommand } from './configCommand.js';
 import { registerDataCommand } from './dataCommand.js';
+import { registerDriftCommand } from './driftCommand.js';
 import { registerEvaluateCommand } from './evaluateCommand.js';
 import { registerPretrainCommand } from './pretrainCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
@@ -10,6 +11,7 @@ export function registerCommands(program: Command): void {
   registerDataCommand(program);
   registerPretrainCommand(program);
   registerEvaluateCommand(program);
+  registerDriftCommand(program);
   registerConfigCommand(program);
   registerReplayCommand(program);
 }

@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { defaultDataDir } from '../data/runCatalog.js';
+import { calibrateArtifact } from '../drift/calibrateArtifact.js';
+import { parseDriftDocument } from '../drift/driftDocument.js';
+import { DriftMonitor } from '../drift/driftMonitor.js';
+import { replayRuns, type ReplayOutcome } from '../drift/replayRuns.js';
+import { embedRuns } from '../drift/runEmbeddings.js';
+import { createLogger } from '../log.js';
+import { selectBackend, type BackendPreference } from '../model/backend/selectBackend.js';
+import { loadModelBundle } from '../model/modelBundle.js';
+import { nonNegativeInteger, oneOf, positiveInteger } from './argumentParsers.js';
+
+interface CalibrateFlags {
+  model: string;
+  data: string;
+  ert: number[];
+  window: number;
+  streams?: number;
+  seed: number;
+  runs?: string[];
+  backend: BackendPreference;
+}
+
+interface ReplayFlags {
+  model: string;
+  data: string;
+  runs: string[];
+  ert?: number;
+  programs: boolean;
+  resetOnAlarm: boolean;
+  json: boolean;
+  backend: BackendPreference;
+}
+
+const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+const names = (text: string): string[] => text.split(',').map((item) => item.trim());
+const erts = (text: string): number[] => names(text).map((item) => positiveInteger(item));
+
+/** `adaptd drift calibrate|replay`: ship drift thresholds with a model and try them on runs. */
+export function registerDriftCommand(program: Command): void {
+  const drift = program.command('drift').description('calibrate and replay drift detection');
+  drift
+    .command('calibrate')
+    .description("calibrate a model's drift thresholds on held-out source runs and rewrite it")
+    .requiredOption('--model <dir>', 'model artifact folder (rewritten atomically)')
+    .option('--data <folder>', 'folder of recorded runs', defaultDataDir())
+    .option(
+      '--ert <list>',
+      'expected windows between false alarms; the first is default',
+      erts,
+      [1000],
+    )
+    .option('--window <n>', 'recent windows compared with the reference', positiveInteger, 32)
+    .option('--streams <n>', 'bootstrap streams (default 20 x the largest ERT)', positiveInteger)
+    .option('--seed <n>', 'seed of run roles and bootstrap', nonNegativeInteger, 1)
+    .option('--runs <list>', "held-out source runs (default: the artifact's split.json)", names)
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu', oneOf(BACKENDS), 'auto')
+    .action(async (flags: CalibrateFlags) => {
+      const logger = createLogger({ destination: process.stderr, level: 'warn' });
+      await selectBackend({ prefer: flags.backend, logger });
+      const { document, checks, roles } = await calibrateArtifact({
+        modelDir: flags.model,
+        dataDir: flags.data,
+        erts: flags.ert,
+        window: flags.window,
+        streams: flags.streams,
+        seed: flags.seed,
+        runs: flags.runs,
+        logger,
+      });
+      const thresholds = document.thresholds!;
+      const lines = [
+        `reference: ${document.embeddings.length} windows of ${roles.reference.join(', ')}`,
+        `calibration: ${thresholds.streams} streams of whole runs from ${roles.calibration.join(', ')}`,
+        `replay check on ${roles.replay.join(', ')} (reset after each alarm):`,
+        ...checks.map((check) => {
+          const level = thresholds.levels.find((l) => l.ert === check.ert)!;
+          return (
+            `  ERT ${check.ert}: threshold ${level.threshold.toPrecision(4)}, ` +
+            `${check.alarms} false alarms in ${check.steps} windows ` +
+            `(rate ${check.rate.toFixed(4)}, target ${(1 / check.ert).toFixed(4)})`
+          );
+        }),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  drift
+    .command('replay')
+    .description("stream recorded runs' embeddings through the drift monitor")
+    .requiredOption('--model <dir>', 'calibrated model artifact folder')
+    .option('--data <folder>', 'folder of recorded runs', defaultDataDir())
+    .requiredOption(
+      '--runs <list>',
+      'runs or groups in order; held-out = the calibration replay',
+      names,
+    )
+    .option('--ert <n>', 'calibrated level to alarm at (default: the first)', positiveInteger)
+    .option('--programs', "announce each run's group as its program id", false)
+    .option('--reset-on-alarm', 'reset the monitor after each alarm', false)
+    .option('--json', 'print the outcome as JSON', false)
+    .option('--backend <name>', 'auto, tensorflow, wasm or cpu', oneOf(BACKENDS), 'auto')
+    .action(async (flags: ReplayFlags) => {
+      const logger = createLogger({ destination: process.stderr, level: 'warn' });
+      await selectBackend({ prefer: flags.backend, logger });
+      const bundle = await loadModelBundle(flags.model);
+      const doc = parseDriftDocument(bundle.documents['drift.json']);
+      const monitor = DriftMonitor.fromDocument(doc, { ert: flags.ert });
+      const heldOut = doc.thresholds?.replay?.[0]?.runs ?? [];
+      const runs = flags.runs.flatMap((name) => (name === 'held-out' ? heldOut : [name]));
+      const embedded = await embedRuns(bundle, flags.data, runs);
+      bundle.model.dispose();
+      const outcome = replayRuns(
+        monitor,
+        embedded.map(({ run, embeddings }) => ({
+          id: run.id,
+          embeddings,
+          ...(flags.programs ? { context: { programId: run.group } } : {}),
+        })),
+        { resetOnAlarm: flags.resetOnAlarm },
+      );
+      const windows = embedded.map((e) => ({
+        id: e.run.id,
+        windows: e.embeddings.length / doc.units,
+      }));
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify({ ert: monitor.ert, window: doc.thresholds!.window, runs: windows, ...outcome })}\n`
+          : replaySummary(monitor.ert, windows, outcome),
+      );
+    });
+}
+
+function replaySummary(
+  ert: number,
+  runs: readonly { id: string; windows: number }[],
+  outcome: ReplayOutcome,
+): string {
+  const first = outcome.alarms[0];
+  const lines = [
+    `ERT ${ert}: ${outcome.steps} windows over ${runs.length} runs, ` +
+      `${outcome.monitoredSteps} with a statistic, ${outcome.alarms.length} alarms`,
+    first === undefined
+      ? 'no alarm'
+      : `first alarm at window ${first.step}: window ${first.runStep} of ${first.run}` +
+        (first.explained === undefined ? '' : ` (explained by ${first.explained} change)`),
+    ...runs.map((run) => {
+      const alarms = outcome.alarms.filter((a) => a.run === run.id);
+      const at = alarms.map((a) => a.runStep + (a.explained === undefined ? '' : `*`));
+      return `  ${run.id}: ${run.windows} windows, alarms at ${at.join(', ') || '-'}`;
+    }),
+  ];
+  return `${lines.join('\n')}\n`;
+}

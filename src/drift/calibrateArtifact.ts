@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { AdaptdError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import { loadModelBundle, saveModelBundle } from '../model/modelBundle.js';
+import { calibrateThresholds } from './calibrateThresholds.js';
+import type { DriftDocument, ReplayCheck } from './driftDocument.js';
+import { DriftMonitor } from './driftMonitor.js';
+import { replayRuns } from './replayRuns.js';
+import { embedRuns, type RunEmbeddings } from './runEmbeddings.js';
+import { assignRunRoles } from './runRoles.js';
+
+export interface ArtifactCalibrationRequest {
+  modelDir: string;
+  dataDir: string;
+  /** Expected run times to ship a level for; the first is the default level. */
+  erts: number[];
+  window: number;
+  streams?: number;
+  seed: number;
+  /** Held-out source runs to use; the artifact's source validation runs by default. */
+  runs?: string[];
+  /** Most reference embeddings kept (an even subsample beyond it). */
+  referenceLimit?: number;
+  logger?: Logger;
+}
+
+export interface ArtifactCalibration {
+  document: DriftDocument;
+  checks: ReplayCheck[];
+  roles: Record<'reference' | 'calibration' | 'replay', string[]>;
+}
+
+const splitSchema = z.object({ sourceVal: z.array(z.string()).min(1) });
+
+/**
+ * Calibrates an artifact's drift thresholds and rewrites it: the held-out source runs
+ * (the source validation runs recorded in split.json: the model never fitted them) are
+ * embedded as the daemon would cut them and split by run into reference, calibration and
+ * replay runs; thresholds come from a block bootstrap over the calibration runs and are
+ * checked by replaying the replay runs. drift.json is replaced by the new reference and
+ * its thresholds; every other document is saved unchanged, with a fresh manifest.
+ */
+export async function calibrateArtifact(
+  request: ArtifactCalibrationRequest,
+): Promise<ArtifactCalibration> {
+  const logger = request.logger ?? silentLogger;
+  const bundle = await loadModelBundle(request.modelDir);
+  try {
+    const names = request.runs ?? heldOutRuns(bundle.documents['split.json'], request.modelDir);
+    const embedded = await embedRuns(bundle, request.dataDir, names);
+    const roles = assignRunRoles(
+      embedded.map((e) => e.run),
+      request.seed,
+    );
+    const empty = (['reference', 'calibration', 'replay'] as const).filter(
+      (role) => roles[role].length === 0,
+    );
+    if (empty.length > 0) {
+      throw new AdaptdError(
+        'CONFIG_INVALID',
+        `drift calibration needs held-out source runs for reference, calibration and replay; ` +
+          `the ${embedded.length} runs given (${names.join(', ')}) leave none for ` +
+          empty.join(' and '),
+        { context: { runs: names } },
+      );
+    }
+    const pick = (ids: readonly { id: string }[]) =>
+      embedded.filter((e) => ids.some((run) => run.id === e.run.id));
+    const units = bundle.model.config.recurrentUnits;
+    const reference = referenceRows(pick(roles.reference), units, request.referenceLimit ?? 512);
+    logger.info(
+      { reference: reference.embeddings.length, calibration: roles.calibration.length },
+      'drift calibration data embedded',
+    );
+    const calibration = pick(roles.calibration);
+    const thresholds = calibrateThresholds(
+      {
+        reference: reference.embeddings.flat(),
+        dim: units,
+        runs: calibration.map((e) => e.embeddings),
+        runIds: calibration.map((e) => e.run.id),
+      },
+      { erts: request.erts, window: request.window, streams: request.streams, seed: request.seed },
+    );
+    const document: DriftDocument = { units, ...reference, thresholds };
+    const replay = pick(roles.replay).map((e) => ({ id: e.run.id, embeddings: e.embeddings }));
+    const checks = thresholds.levels.map((level): ReplayCheck => {
+      const monitor = DriftMonitor.fromDocument(document, { ert: level.ert });
+      const outcome = replayRuns(monitor, replay, { resetOnAlarm: true });
+      const { monitoredSteps: steps, rate } = outcome;
+      return {
+        ert: level.ert,
+        runs: replay.map((r) => r.id),
+        steps,
+        alarms: outcome.alarms.length,
+        rate,
+      };
+    });
+    thresholds.replay = checks;
+    await saveModelBundle(request.modelDir, bundle, {
+      version: bundle.manifest?.version ?? 'unknown',
+      command: bundle.manifest?.command ?? 'unknown',
+      trainingData: bundle.manifest?.trainingData ?? {},
+      documents: { ...bundle.documents, 'drift.json': document },
+      texts: bundle.texts,
+    });
+    const ids = (runs: readonly { id: string }[]) => runs.map((run) => run.id);
+    return {
+      document,
+      checks,
+      roles: {
+        reference: ids(roles.reference),
+        calibration: ids(roles.calibration),
+        replay: ids(roles.replay),
+      },
+    };
+  } finally {
+    bundle.model.dispose();
+  }
+}
+
+function heldOutRuns(split: unknown, dir: string): string[] {
+  const parsed = splitSchema.safeParse(split);
+  if (!parsed.success) {
+    throw new AdaptdError(
+      'MODEL_INVALID',
+      `model artifact ${dir} has no split.json listing its source validation runs; name the ` +
+        'held-out source runs with --runs',
+    );
+  }
+  return parsed.data.sourceVal;
+}
+
+/** The reference as drift.json holds it: rows rounded as shipped, at most `limit`. */
+function referenceRows(
+  runs: readonly RunEmbeddings[],
+  units: number,
+  limit: number,
+): Pick<DriftDocument, 'runs' | 'runOf' | 'embeddings'> {
+  const all = runs.flatMap((e, r) =>
+    Array.from({ length: e.embeddings.length / units }, (_, w) => ({
+      run: r,
+      row: Array.from(e.embeddings.subarray(w * units, (w + 1) * units), (v) =>
+        Number(v.toFixed(6)),
+      ),
+    })),
+  );
+  const step = Math.max(1, all.length / limit);
+  const kept = Array.from(
+    { length: Math.min(limit, all.length) },
+    (_, k) => all[Math.floor(k * step)]!,
+  );
+  return {
+    runs: runs.map((e) => e.run.id),
+    runOf: kept.map((k) => k.run),
+    embeddings: kept.map((k) => k.row),
+  };
+}
