@@ -121,24 +121,29 @@ export async function runEvaluation(
         const data = await scenarioWindows(library, scenario, seed, bundle);
         const head = bundle.model.config.heads.find((h) => h.name === data.head)!;
         const reference = sourceOnlyPredictor(bundle.model, data.head);
-        results.references.push({
+        const score = (
+          predictor: Pick<AdaptedPredictor, 'predict'>,
+          set = data.targetTest,
+        ): Promise<number> =>
+          balancedAccuracy(predictor, set, data.head, data.step, head.classes.length);
+        const row: ReferenceResult = {
           scenario,
           seed,
-          sourceOnly: await balancedAccuracy(
-            reference,
-            data.targetTest,
-            data.head,
-            data.step,
-            head.classes.length,
-          ),
-          sourceHeldOut: await balancedAccuracy(
-            reference,
-            data.sourceVal,
-            data.head,
-            data.step,
-            head.classes.length,
-          ),
-        });
+          sourceOnly: await score(reference),
+          sourceHeldOut: await score(reference, data.sourceVal),
+        };
+        if (plan.oracle !== undefined) {
+          // Every labelled window of the target's adaptation runs, as shots: the ceiling row.
+          const oracle = await findStrategy(plan.oracle).adapt(
+            bundle.model,
+            { head: data.head, classes: head.classes, step: data.step },
+            { source: data.source, target: data.targetAdapt, support: data.targetAdapt },
+            { seed, steps: plan.steps },
+          );
+          row.oracle = await score(oracle);
+          oracle.dispose();
+        }
+        results.references.push(row);
         for (const strategy of strategies) {
           for (const shots of plan.shots) {
             done += 1;
