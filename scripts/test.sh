@@ -50,6 +50,7 @@ trap 'interrupted 130' INT
 trap 'interrupted 143' TERM
 
 bash scripts/services/install-debian.sh
+bash scripts/services/install-python-tools.sh
 
 # Jars are fetched once per version into a cache outside the repository.
 kafka_fetch "$KAFKA3_VERSION"
