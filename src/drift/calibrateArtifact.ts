@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunInfo } from '../data/runCatalog.js';
 import { AdaptdError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { loadModelBundle, saveModelBundle } from '../model/modelBundle.js';
@@ -64,8 +65,8 @@ export async function calibrateArtifact(
         { context: { runs: names } },
       );
     }
-    const pick = (ids: readonly { id: string }[]) =>
-      embedded.filter((e) => ids.some((run) => run.id === e.run.id));
+    const pick = (runs: readonly RunInfo[]) =>
+      runs.map((run) => embedded.find((e) => e.run === run)!);
     const units = bundle.model.config.recurrentUnits;
     const reference = referenceRows(pick(roles.reference), units, request.referenceLimit ?? 512);
     logger.info(

@@ -1,0 +1,98 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSchema } from '../../src/data/channelSchema.js';
+import { Normaliser } from '../../src/data/normaliser.js';
+import { listRuns } from '../../src/data/runCatalog.js';
+import { readRun } from '../../src/data/runReader.js';
+import { calibrateArtifact } from '../../src/drift/calibrateArtifact.js';
+import { parseDriftDocument } from '../../src/drift/driftDocument.js';
+import { DriftMonitor } from '../../src/drift/driftMonitor.js';
+import { isAdaptdError } from '../../src/errors.js';
+import { loadModelBundle } from '../../src/model/modelBundle.js';
+import { fixtureCsv, tempFolder, writeRun } from '../data/fixtures.js';
+import { saveTinyBundle } from '../support/tinyBundle.js';
+
+const RUNS = ['face', 'pocket', 'adaptive'].flatMap((op) => [1, 2, 3].map((n) => `${op}_00${n}`));
+
+describe('calibrateArtifact', () => {
+  let data: { folder: string; cleanup: () => Promise<void> };
+  let model: { dir: string; cleanup: () => Promise<void> };
+
+  before(async () => {
+    data = await tempFolder();
+    for (const [k, stem] of RUNS.entries()) {
+      // Runs differ in level and phase, as recorded runs do, so their embeddings differ.
+      const cell = (column: string, r: number) =>
+        column.includes('.') || column.endsWith('motor')
+          ? String(Math.sin(r * 0.3 + k) * (1 + 0.1 * k) + 0.05 * k)
+          : undefined;
+      await writeRun(data.folder, stem, fixtureCsv({ rows: 120, cell }));
+    }
+    const frames = await Promise.all((await listRuns(data.folder)).map((run) => readRun(run)));
+    const schema = buildSchema(frames, { modalities: ['current', 'accel', 'gyro'] });
+    model = await saveTinyBundle(schema, Normaliser.fit(frames, schema));
+  });
+
+  after(async () => {
+    await data.cleanup();
+    await model.cleanup();
+  });
+
+  it('ships thresholds with a reference of its own runs and keeps the artifact valid', async () => {
+    const before = await loadModelBundle(model.dir);
+    before.model.dispose();
+    const outcome = await calibrateArtifact({
+      modelDir: model.dir,
+      dataDir: data.folder,
+      erts: [20, 10],
+      window: 4,
+      seed: 2,
+      runs: RUNS,
+    });
+    const { reference, calibration, replay } = outcome.roles;
+    assert.deepEqual(
+      [reference.length, calibration.length, replay.length],
+      [3, 3, 3],
+      'one run per operation and role',
+    );
+    assert.equal(new Set([...reference, ...calibration, ...replay]).size, 9, 'roles disjoint');
+    const after = await loadModelBundle(model.dir);
+    after.model.dispose();
+    const doc = parseDriftDocument(after.documents['drift.json']);
+    assert.deepEqual(doc.runs, reference, 'reference runs');
+    // 120 rows in windows of 16 every 8 rows: 14 windows per run.
+    assert.equal(doc.embeddings.length, 3 * 14, 'every window of the reference runs');
+    assert.deepEqual(doc.thresholds?.calibrationRuns, calibration, 'calibration runs');
+    assert.deepEqual(
+      doc.thresholds?.replay?.map((c) => [c.ert, c.runs]),
+      [
+        [20, replay],
+        [10, replay],
+      ],
+      'a replay check per level on the replay runs',
+    );
+    for (const check of doc.thresholds!.replay!) {
+      // Each reset after an alarm leaves the next 3 windows without a statistic.
+      assert.equal(check.steps, 3 * 14 - 3 - 3 * check.alarms, `ERT ${check.ert} steps`);
+    }
+    for (const name of ['schema.json', 'normaliser.json', 'window.json', 'labels.json']) {
+      assert.deepEqual(after.documents[name], before.documents[name], `${name} unchanged`);
+    }
+    assert.equal(after.manifest?.version, before.manifest?.version, 'version kept');
+    assert.equal(DriftMonitor.fromDocument(doc, { ert: 10 }).ert, 10, 'a monitor loads');
+  });
+
+  it('refuses too few held-out runs for three roles', async () => {
+    await assert.rejects(
+      calibrateArtifact({
+        modelDir: model.dir,
+        dataDir: data.folder,
+        erts: [20],
+        window: 4,
+        seed: 2,
+        runs: ['face_001', 'face_002'],
+      }),
+      (e) => isAdaptdError(e, 'CONFIG_INVALID') && /none for replay/.test(e.message),
+    );
+  });
+});
