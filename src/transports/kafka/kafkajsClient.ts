@@ -67,12 +67,39 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
-    await this.attempt('create topics', () =>
-      this.admin.createTopics({
+    await this.attempt('create topics', async () => {
+      await this.admin.createTopics({
         topics: topics.map(({ topic, partitions }) => ({ topic, numPartitions: partitions })),
-        waitForLeaders: true,
-      }),
-    );
+        waitForLeaders: false,
+      });
+      await this.awaitLeaders(topics.map(({ topic }) => topic));
+    });
+  }
+
+  /**
+   * Waits until every partition of the topics has a leader. kafkajs's own wait (waitForLeaders)
+   * retries only LEADER_NOT_AVAILABLE, but a KRaft broker answers UNKNOWN_TOPIC_OR_PARTITION
+   * for a topic its metadata cache has not caught up with yet, and that fails the call.
+   */
+  private async awaitLeaders(names: readonly string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics } = await this.admin.fetchTopicMetadata({ topics: [...names] });
+        const led = topics.every(
+          (topic) =>
+            topic.partitions.length > 0 &&
+            topic.partitions.every((partition) => partition.leader >= 0),
+        );
+        if (led) return;
+      } catch (error) {
+        if ((error as { type?: unknown }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   async produce(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
