@@ -191,7 +191,7 @@ export const configSchema = {
     runsPerPhase: {
       doc: 'Recorded runs replayed in each phase of the embedded default (source program, new program, damaged tool)',
       format: 'positive-int',
-      default: 2,
+      default: 3,
       env: 'ADAPTD_DEMO_RUNS_PER_PHASE',
       arg: 'demo-runs',
     },

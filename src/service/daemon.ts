@@ -87,6 +87,11 @@ export class Daemon {
     return this.http.address();
   }
 
+  /** Ids of the recorded runs whose data made the model in service (from its manifest). */
+  trainingRuns(): Set<string> {
+    return new Set(Object.keys(this.requireBundle().manifest?.trainingData ?? {}));
+  }
+
   async start(): Promise<void> {
     await this.lifecycle.start();
     await this.publishStatus('online');

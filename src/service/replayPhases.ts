@@ -19,16 +19,16 @@ export function replayPhases(
   perPhase: number,
   trainedOn: ReadonlySet<string> = new Set(),
 ): ReplayPhase[] {
-  const unseen = runs.filter((run) => !trainedOn.has(run.id));
-  const source = unseen.filter((r) => r.variant === 'standard' && r.tool === 'healthy');
+  const standard = runs.filter((r) => r.variant === 'standard' && r.tool === 'healthy');
+  const unseen = standard.filter((run) => !trainedOn.has(run.id));
   return [
     {
       name: 'source program',
-      description: 'standard programs, healthy tool: the model should know these',
-      runs: interleave(
-        source.length > 0 ? source : runs.filter((r) => r.variant === 'standard'),
-        perPhase,
-      ),
+      description:
+        unseen.length > 0
+          ? 'standard programs, healthy tool, runs the model has not seen'
+          : 'standard programs, healthy tool (every such run was in the training data)',
+      runs: interleave(unseen.length > 0 ? unseen : standard, perPhase),
     },
     {
       name: 'new program',
