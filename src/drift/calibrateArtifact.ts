@@ -6,7 +6,7 @@ import { loadModelBundle, saveModelBundle } from '../model/modelBundle.js';
 import { calibrateThresholds } from './calibrateThresholds.js';
 import type { DriftDocument, ReplayCheck } from './driftDocument.js';
 import { DriftMonitor } from './driftMonitor.js';
-import { replayRuns } from './replayRuns.js';
+import { replayRuns as replayStream } from './replayRuns.js';
 import { embedRuns, type RunEmbeddings } from './runEmbeddings.js';
 import { assignRunRoles } from './runRoles.js';
 
@@ -22,11 +22,18 @@ export interface ArtifactCalibrationRequest {
   runs?: string[];
   /** Most reference embeddings kept (an even subsample beyond it). */
   referenceLimit?: number;
+  /**
+   * Assignments of runs to roles to check, rotating the roles (3 by default, so every run
+   * is replayed once); only the first is shipped, the others measure the procedure on
+   * more held-out windows than one assignment leaves.
+   */
+  rotations?: number;
   logger?: Logger;
 }
 
 export interface ArtifactCalibration {
   document: DriftDocument;
+  /** Replay checks of every rotation; rotation 0 checks the shipped thresholds. */
   checks: ReplayCheck[];
   roles: Record<'reference' | 'calibration' | 'replay', string[]>;
 }
@@ -53,9 +60,8 @@ export async function calibrateArtifact(
       embedded.map((e) => e.run),
       request.seed,
     );
-    const empty = (['reference', 'calibration', 'replay'] as const).filter(
-      (role) => roles[role].length === 0,
-    );
+    const order = ['reference', 'calibration', 'replay'] as const;
+    const empty = order.filter((role) => roles[role].length === 0);
     if (empty.length > 0) {
       throw new AdaptdError(
         'CONFIG_INVALID',
@@ -68,36 +74,17 @@ export async function calibrateArtifact(
     const pick = (runs: readonly RunInfo[]) =>
       runs.map((run) => embedded.find((e) => e.run === run)!);
     const units = bundle.model.config.recurrentUnits;
-    const reference = referenceRows(pick(roles.reference), units, request.referenceLimit ?? 512);
-    logger.info(
-      { reference: reference.embeddings.length, calibration: roles.calibration.length },
-      'drift calibration data embedded',
-    );
-    const calibration = pick(roles.calibration);
-    const thresholds = calibrateThresholds(
-      {
-        reference: reference.embeddings.flat(),
-        dim: units,
-        runs: calibration.map((e) => e.embeddings),
-        runIds: calibration.map((e) => e.run.id),
-      },
-      { erts: request.erts, window: request.window, streams: request.streams, seed: request.seed },
-    );
-    const document: DriftDocument = { units, ...reference, thresholds };
-    const replay = pick(roles.replay).map((e) => ({ id: e.run.id, embeddings: e.embeddings }));
-    const checks = thresholds.levels.map((level): ReplayCheck => {
-      const monitor = DriftMonitor.fromDocument(document, { ert: level.ert });
-      const outcome = replayRuns(monitor, replay, { resetOnAlarm: true });
-      const { monitoredSteps: steps, rate } = outcome;
-      return {
-        ert: level.ert,
-        runs: replay.map((r) => r.id),
-        steps,
-        alarms: outcome.alarms.length,
-        rate,
-      };
+    const outcomes = Array.from({ length: request.rotations ?? 3 }, (_, rotation) => {
+      // Rotation k gives each role the runs of the role k places on; 0 is what ships.
+      const [reference, calibration, replay] = order.map((_, k) =>
+        pick(roles[order[(k + rotation) % order.length]!]),
+      );
+      logger.info({ rotation }, 'drift calibration of one rotation of run roles');
+      return calibrateRoles(reference!, calibration!, replay!, units, rotation, request);
     });
-    thresholds.replay = checks;
+    const document = outcomes[0]!.document;
+    const checks = outcomes.flatMap((outcome) => outcome.checks);
+    document.thresholds!.replay = checks;
     await saveModelBundle(request.modelDir, bundle, {
       version: bundle.manifest?.version ?? 'unknown',
       command: bundle.manifest?.command ?? 'unknown',
@@ -118,6 +105,37 @@ export async function calibrateArtifact(
   } finally {
     bundle.model.dispose();
   }
+}
+
+/** Reference, thresholds and replay check from one assignment of runs to roles. */
+function calibrateRoles(
+  referenceRuns: readonly RunEmbeddings[],
+  calibrationRuns: readonly RunEmbeddings[],
+  replayRuns: readonly RunEmbeddings[],
+  units: number,
+  rotation: number,
+  request: ArtifactCalibrationRequest,
+): { document: DriftDocument; checks: ReplayCheck[] } {
+  const reference = referenceRows(referenceRuns, units, request.referenceLimit ?? 512);
+  const thresholds = calibrateThresholds(
+    {
+      reference: reference.embeddings.flat(),
+      dim: units,
+      runs: calibrationRuns.map((e) => e.embeddings),
+      runIds: calibrationRuns.map((e) => e.run.id),
+    },
+    { erts: request.erts, window: request.window, streams: request.streams, seed: request.seed },
+  );
+  const document: DriftDocument = { units, ...reference, thresholds };
+  const replay = replayRuns.map((e) => ({ id: e.run.id, embeddings: e.embeddings }));
+  const checks = thresholds.levels.map((level): ReplayCheck => {
+    const monitor = DriftMonitor.fromDocument(document, { ert: level.ert });
+    const outcome = replayStream(monitor, replay, { resetOnAlarm: true });
+    const { monitoredSteps: steps, rate } = outcome;
+    const alarms = outcome.alarms.length;
+    return { rotation, ert: level.ert, runs: replay.map((r) => r.id), steps, alarms, rate };
+  });
+  return { document, checks };
 }
 
 function heldOutRuns(split: unknown, dir: string): string[] {

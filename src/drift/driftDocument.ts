@@ -15,6 +15,8 @@ export const thresholdLevelSchema = z.object({
 
 /** The outcome of replaying held-out source runs through a calibrated monitor. */
 export const replayCheckSchema = z.object({
+  /** 0 for the shipped thresholds; k for thresholds calibrated with the run roles rotated. */
+  rotation: z.number().int().nonnegative(),
   ert: z.number().int().min(2),
   runs: z.array(z.string()),
   /** Steps with a defined statistic (after the window filled). */

@@ -64,12 +64,16 @@ describe('calibrateArtifact', () => {
     assert.equal(doc.embeddings.length, 3 * 14, 'every window of the reference runs');
     assert.deepEqual(doc.thresholds?.calibrationRuns, calibration, 'calibration runs');
     assert.deepEqual(
-      doc.thresholds?.replay?.map((c) => [c.ert, c.runs]),
+      doc.thresholds?.replay?.map((c) => [c.rotation, c.ert, c.runs]),
       [
-        [20, replay],
-        [10, replay],
+        [0, 20, replay],
+        [0, 10, replay],
+        [1, 20, reference],
+        [1, 10, reference],
+        [2, 20, calibration],
+        [2, 10, calibration],
       ],
-      'a replay check per level on the replay runs',
+      'a replay check per level, shipped then with roles rotated: every run replayed once',
     );
     for (const check of doc.thresholds!.replay!) {
       // Each reset after an alarm leaves the next 3 windows without a statistic.
