@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { alignmentStrategy, type TrainableScope } from './alignmentStrategy.js';
 import { coralLoss } from './coral.js';
 import { dannLambda } from './gradientReversal.js';
@@ -22,7 +23,7 @@ export function coralAlignmentStrategy(options: CoralAlignmentOptions = {}): Tra
     term: () => ({
       variables: [],
       loss: (source, target, progress) =>
-        coralLoss(source, target).mul(weight * dannLambda(progress)),
+        tf.mul(coralLoss(source, target), weight * dannLambda(progress)),
       dispose: () => undefined,
     }),
   });

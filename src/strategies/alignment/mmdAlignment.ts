@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { dannLambda } from './gradientReversal.js';
 import { alignmentStrategy, type TrainableScope } from './alignmentStrategy.js';
 import { mmdLoss } from './mmd.js';
@@ -24,7 +25,7 @@ export function mmdAlignmentStrategy(options: MmdAlignmentOptions = {}): Transfe
       variables: [],
       loss: (source, target, progress) => {
         const lambda = weight * dannLambda(progress);
-        return mmdLoss(source, target, { multipliers: options.multipliers }).mul(lambda);
+        return tf.mul(mmdLoss(source, target, { multipliers: options.multipliers }), lambda);
       },
       dispose: () => undefined,
     }),
