@@ -80,7 +80,12 @@ export function registerDriftCommand(program: Command): void {
           return (
             `  ERT ${level.ert}: threshold ${level.threshold.toPrecision(4)}; ` +
             `shipped ${falseAlarms(own)}; pooled ${falseAlarms(all)}; target rate ` +
-            `${(1 / level.ert).toFixed(4)}`
+            `${(1 / level.ert).toFixed(4)}` +
+            (level.saturatedSteps > 0
+              ? `\n    warning: at ${level.saturatedSteps} of ${level.curve.length} steps no ` +
+                `bootstrap stream exceeded the threshold; the calibration runs are too few ` +
+                `to resolve ERT ${level.ert}, and the threshold is their maximum`
+              : '')
           );
         }),
       ];

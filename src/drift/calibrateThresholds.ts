@@ -132,7 +132,9 @@ function poolKernel(
 /**
  * The threshold curve for one ERT from per-stream statistics [streams, steps]: at each
  * step, the ceil((1 - 1/ERT) m)-th smallest of the m streams still running, so that at
- * most a share 1/ERT of them lies above it.
+ * most a share 1/ERT of them lies above it. Where none lies above it, the threshold is
+ * just the largest statistic seen and the data cannot resolve the ERT: such steps are
+ * counted in `saturatedSteps`.
  */
 export function thresholdLevel(
   statistics: Float64Array,
@@ -142,6 +144,7 @@ export function thresholdLevel(
 ): ThresholdLevel {
   const running = new Uint8Array(streams).fill(1);
   const curve: number[] = [];
+  let saturatedSteps = 0;
   for (let t = 0; t < steps; t += 1) {
     const values: number[] = [];
     for (let s = 0; s < streams; s += 1) if (running[s]) values.push(statistics[s * steps + t]!);
@@ -150,11 +153,16 @@ export function thresholdLevel(
     const rank = Math.max(1, Math.ceil((1 - 1 / ert) * values.length));
     const threshold = values[rank - 1]!;
     curve.push(round(threshold));
+    let above = 0;
     for (let s = 0; s < streams; s += 1) {
-      if (running[s] && statistics[s * steps + t]! > threshold) running[s] = 0;
+      if (running[s] && statistics[s * steps + t]! > threshold) {
+        running[s] = 0;
+        above += 1;
+      }
     }
+    if (above === 0) saturatedSteps += 1;
   }
-  return { ert, threshold: curve[curve.length - 1]!, curve };
+  return { ert, threshold: curve[curve.length - 1]!, curve, saturatedSteps };
 }
 
 function checkOptions(options: CalibrationOptions, streams: number): void {

@@ -11,6 +11,11 @@ export const thresholdLevelSchema = z.object({
   threshold: finite,
   /** The threshold per step after the window first fills, [steps]. */
   curve: z.array(finite).min(1),
+  /**
+   * Steps where no bootstrap stream lay above the threshold: there it is the largest
+   * statistic seen, because the calibration runs hold too few distinct windows for the ERT.
+   */
+  saturatedSteps: z.number().int().nonnegative(),
 });
 
 /** The outcome of replaying held-out source runs through a calibrated monitor. */

@@ -92,6 +92,11 @@ describe('calibrateThresholds', () => {
     const level = thresholdLevel(statistics, 4, 2, 2);
     assert.deepEqual(level.curve, [2, 1], 'curve');
     assert.equal(level.threshold, 1, 'last threshold');
+    assert.equal(level.saturatedSteps, 0, 'a stream lay above the threshold at each step');
+    // At ERT 4, step 1 keeps 3 streams (9, 1, 5), whose 3rd smallest is their maximum.
+    const saturated = thresholdLevel(statistics, 4, 2, 4);
+    assert.deepEqual(saturated.curve, [3, 9], 'curve at ERT 4');
+    assert.equal(saturated.saturatedSteps, 1, 'no stream above the threshold at step 1');
   });
 
   it('refuses an ERT the streams cannot resolve', () => {
