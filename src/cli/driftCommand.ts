@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { defaultDataDir } from '../data/runCatalog.js';
 import { calibrateArtifact } from '../drift/calibrateArtifact.js';
 import { parseDriftDocument, type ReplayCheck } from '../drift/driftDocument.js';
+import { domainClassifierScore, type DomainScore } from '../drift/domainClassifier.js';
 import { DriftMonitor } from '../drift/driftMonitor.js';
 import { replayRuns, type ReplayOutcome } from '../drift/replayRuns.js';
 import { embedRuns } from '../drift/runEmbeddings.js';
@@ -29,7 +30,15 @@ interface ReplayFlags {
   programs: boolean;
   resetOnAlarm: boolean;
   json: boolean;
+  domain: boolean;
   backend: BackendPreference;
+}
+
+interface ReplayedRun {
+  id: string;
+  windows: number;
+  /** Each run's windows against the reference, when asked for. */
+  domain?: DomainScore;
 }
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -105,6 +114,11 @@ export function registerDriftCommand(program: Command): void {
     .option('--programs', "announce each run's group as its program id", false)
     .option('--reset-on-alarm', 'reset the monitor after each alarm', false)
     .option('--json', 'print the outcome as JSON', false)
+    .option(
+      '--domain',
+      "score each run's windows against the reference by domain classifier",
+      false,
+    )
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu', oneOf(BACKENDS), 'auto')
     .action(async (flags: ReplayFlags) => {
       const logger = createLogger({ destination: process.stderr, level: 'warn' });
@@ -125,10 +139,16 @@ export function registerDriftCommand(program: Command): void {
         })),
         { resetOnAlarm: flags.resetOnAlarm },
       );
-      const windows = embedded.map((e) => ({
-        id: e.run.id,
-        windows: e.embeddings.length / doc.units,
-      }));
+      const reference = Float32Array.from(doc.embeddings.flat());
+      const windows = embedded.map((e): ReplayedRun => {
+        const count = e.embeddings.length / doc.units;
+        const scored = flags.domain && count >= 5;
+        return {
+          id: e.run.id,
+          windows: count,
+          ...(scored ? { domain: domainClassifierScore(reference, e.embeddings, doc.units) } : {}),
+        };
+      });
       process.stdout.write(
         flags.json
           ? `${JSON.stringify({ ert: monitor.ert, window: doc.thresholds!.window, runs: windows, ...outcome })}\n`
@@ -143,11 +163,7 @@ function falseAlarms(checks: readonly ReplayCheck[]): string {
   return `${alarms} false alarms in ${steps} windows (rate ${(alarms / Math.max(1, steps)).toFixed(4)})`;
 }
 
-function replaySummary(
-  ert: number,
-  runs: readonly { id: string; windows: number }[],
-  outcome: ReplayOutcome,
-): string {
+function replaySummary(ert: number, runs: readonly ReplayedRun[], outcome: ReplayOutcome): string {
   const first = outcome.alarms[0];
   const lines = [
     `ERT ${ert}: ${outcome.steps} windows over ${runs.length} runs, ` +
@@ -159,7 +175,13 @@ function replaySummary(
     ...runs.map((run) => {
       const alarms = outcome.alarms.filter((a) => a.run === run.id);
       const at = alarms.map((a) => a.runStep + (a.explained === undefined ? '' : `*`));
-      return `  ${run.id}: ${run.windows} windows, alarms at ${at.join(', ') || '-'}`;
+      const domain =
+        run.domain === undefined
+          ? ''
+          : `; domain AUROC ${run.domain.auroc.toFixed(3)} (shuffled-label 95%: ` +
+            `${run.domain.nullAuroc.toFixed(3)}), proxy A-distance ` +
+            `${run.domain.proxyADistance.toFixed(2)}`;
+      return `  ${run.id}: ${run.windows} windows, alarms at ${at.join(', ') || '-'}${domain}`;
     }),
   ];
   return `${lines.join('\n')}\n`;
