@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultDataDir } from '../data/runCatalog.js';
+import { defaultDataDir, type RunInfo } from '../data/runCatalog.js';
 import { calibrateArtifact } from '../drift/calibrateArtifact.js';
 import { parseDriftDocument, type ReplayCheck } from '../drift/driftDocument.js';
 import { domainClassifierScore, type DomainScore } from '../drift/domainClassifier.js';
@@ -111,7 +111,7 @@ export function registerDriftCommand(program: Command): void {
       names,
     )
     .option('--ert <n>', 'calibrated level to alarm at (default: the first)', positiveInteger)
-    .option('--programs', "announce each run's group as its program id", false)
+    .option('--programs', "announce each run's G-code program as its program id", false)
     .option('--reset-on-alarm', 'reset the monitor after each alarm', false)
     .option('--json', 'print the outcome as JSON', false)
     .option(
@@ -135,7 +135,7 @@ export function registerDriftCommand(program: Command): void {
         embedded.map(({ run, embeddings }) => ({
           id: run.id,
           embeddings,
-          ...(flags.programs ? { context: { programId: run.group } } : {}),
+          ...(flags.programs ? { context: { programId: programOf(run) } } : {}),
         })),
         { resetOnAlarm: flags.resetOnAlarm },
       );
@@ -155,6 +155,11 @@ export function registerDriftCommand(program: Command): void {
           : replaySummary(monitor.ert, windows, outcome),
       );
     });
+}
+
+/** The G-code program a run executed: damaged-tool groups ran the 150025 programs. */
+function programOf(run: RunInfo): string {
+  return `${run.operation}${run.variant === '150025' ? '150025' : ''}`;
 }
 
 function falseAlarms(checks: readonly ReplayCheck[]): string {
