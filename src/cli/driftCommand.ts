@@ -10,6 +10,7 @@ import { createLogger } from '../log.js';
 import { selectBackend, type BackendPreference } from '../model/backend/selectBackend.js';
 import { loadModelBundle } from '../model/modelBundle.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from './argumentParsers.js';
+import type { CommandOutput } from './dataCommand.js';
 
 interface CalibrateFlags {
   model: string;
@@ -46,7 +47,11 @@ const names = (text: string): string[] => text.split(',').map((item) => item.tri
 const erts = (text: string): number[] => names(text).map((item) => positiveInteger(item));
 
 /** `adaptd drift calibrate|replay`: ship drift thresholds with a model and try them on runs. */
-export function registerDriftCommand(program: Command): void {
+export function registerDriftCommand(
+  program: Command,
+  output: CommandOutput = { stdout: process.stdout, stderr: process.stderr },
+): void {
+  const { stdout, stderr } = output;
   const drift = program.command('drift').description('calibrate and replay drift detection');
   drift
     .command('calibrate')
@@ -65,7 +70,7 @@ export function registerDriftCommand(program: Command): void {
     .option('--runs <list>', "held-out source runs (default: the artifact's split.json)", names)
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu', oneOf(BACKENDS), 'auto')
     .action(async (flags: CalibrateFlags) => {
-      const logger = createLogger({ destination: process.stderr, level: 'warn' });
+      const logger = createLogger({ destination: stderr, level: 'warn' });
       await selectBackend({ prefer: flags.backend, logger });
       const { document, checks, roles } = await calibrateArtifact({
         modelDir: flags.model,
@@ -98,7 +103,7 @@ export function registerDriftCommand(program: Command): void {
           );
         }),
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      stdout.write(`${lines.join('\n')}\n`);
     });
   drift
     .command('replay')
@@ -121,7 +126,7 @@ export function registerDriftCommand(program: Command): void {
     )
     .option('--backend <name>', 'auto, tensorflow, wasm or cpu', oneOf(BACKENDS), 'auto')
     .action(async (flags: ReplayFlags) => {
-      const logger = createLogger({ destination: process.stderr, level: 'warn' });
+      const logger = createLogger({ destination: stderr, level: 'warn' });
       await selectBackend({ prefer: flags.backend, logger });
       const bundle = await loadModelBundle(flags.model);
       const doc = parseDriftDocument(bundle.documents['drift.json']);
@@ -149,7 +154,7 @@ export function registerDriftCommand(program: Command): void {
           ...(scored ? { domain: domainClassifierScore(reference, e.embeddings, doc.units) } : {}),
         };
       });
-      process.stdout.write(
+      stdout.write(
         flags.json
           ? `${JSON.stringify({ ert: monitor.ert, window: doc.thresholds!.window, runs: windows, ...outcome })}\n`
           : replaySummary(monitor.ert, windows, outcome),

@@ -1,53 +1,27 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSchema } from '../../src/data/channelSchema.js';
-import { Normaliser } from '../../src/data/normaliser.js';
-import { listRuns } from '../../src/data/runCatalog.js';
-import { readRun } from '../../src/data/runReader.js';
 import { calibrateArtifact } from '../../src/drift/calibrateArtifact.js';
 import { parseDriftDocument } from '../../src/drift/driftDocument.js';
 import { DriftMonitor } from '../../src/drift/driftMonitor.js';
 import { isAdaptdError } from '../../src/errors.js';
 import { loadModelBundle } from '../../src/model/modelBundle.js';
-import { fixtureCsv, tempFolder, writeRun } from '../data/fixtures.js';
-import { saveTinyBundle } from '../support/tinyBundle.js';
-
-const RUNS = ['face', 'pocket', 'adaptive'].flatMap((op) => [1, 2, 3].map((n) => `${op}_00${n}`));
+import { driftFixture, FIXTURE_RUNS, type DriftFixture } from './driftFixture.js';
 
 describe('calibrateArtifact', () => {
-  let data: { folder: string; cleanup: () => Promise<void> };
-  let model: { dir: string; cleanup: () => Promise<void> };
-
-  before(async () => {
-    data = await tempFolder();
-    for (const [k, stem] of RUNS.entries()) {
-      // Runs differ in level and phase, as recorded runs do, so their embeddings differ.
-      const cell = (column: string, r: number) =>
-        column.includes('.') || column.endsWith('motor')
-          ? String(Math.sin(r * 0.3 + k) * (1 + 0.1 * k) + 0.05 * k)
-          : undefined;
-      await writeRun(data.folder, stem, fixtureCsv({ rows: 120, cell }));
-    }
-    const frames = await Promise.all((await listRuns(data.folder)).map((run) => readRun(run)));
-    const schema = buildSchema(frames, { modalities: ['current', 'accel', 'gyro'] });
-    model = await saveTinyBundle(schema, Normaliser.fit(frames, schema));
-  });
-
-  after(async () => {
-    await data.cleanup();
-    await model.cleanup();
-  });
+  let fixture: DriftFixture;
+  before(async () => (fixture = await driftFixture()));
+  after(() => fixture.cleanup());
 
   it('ships thresholds with a reference of its own runs and keeps the artifact valid', async () => {
-    const before = await loadModelBundle(model.dir);
+    const before = await loadModelBundle(fixture.modelDir);
     before.model.dispose();
     const outcome = await calibrateArtifact({
-      modelDir: model.dir,
-      dataDir: data.folder,
+      modelDir: fixture.modelDir,
+      dataDir: fixture.dataDir,
       erts: [20, 10],
       window: 4,
       seed: 2,
-      runs: RUNS,
+      runs: FIXTURE_RUNS,
     });
     const { reference, calibration, replay } = outcome.roles;
     assert.deepEqual(
@@ -56,7 +30,7 @@ describe('calibrateArtifact', () => {
       'one run per operation and role',
     );
     assert.equal(new Set([...reference, ...calibration, ...replay]).size, 9, 'roles disjoint');
-    const after = await loadModelBundle(model.dir);
+    const after = await loadModelBundle(fixture.modelDir);
     after.model.dispose();
     const doc = parseDriftDocument(after.documents['drift.json']);
     assert.deepEqual(doc.runs, reference, 'reference runs');
@@ -89,8 +63,8 @@ describe('calibrateArtifact', () => {
   it('refuses too few held-out runs for three roles', async () => {
     await assert.rejects(
       calibrateArtifact({
-        modelDir: model.dir,
-        dataDir: data.folder,
+        modelDir: fixture.modelDir,
+        dataDir: fixture.dataDir,
         erts: [20],
         window: 4,
         seed: 2,
