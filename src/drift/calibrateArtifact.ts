@@ -46,7 +46,9 @@ const splitSchema = z.object({ sourceVal: z.array(z.string()).min(1) });
  * embedded as the daemon would cut them and split by run into reference, calibration and
  * replay runs; thresholds come from a block bootstrap over the calibration runs and are
  * checked by replaying the replay runs. drift.json is replaced by the new reference and
- * its thresholds; every other document is saved unchanged, with a fresh manifest.
+ * its thresholds (the reference pretraining wrote draws windows from every validation run,
+ * which would leave no run outside it to calibrate on); every other document is saved
+ * unchanged, with a fresh manifest.
  */
 export async function calibrateArtifact(
   request: ArtifactCalibrationRequest,

@@ -41,10 +41,15 @@ export type DriftDetections = Record<'machine' | PlannedChange, number>;
  * Alarms come in episodes: an episode starts with an alarm and ends after a full window
  * of steps below the threshold. An episode that starts within `explainSteps` (default two
  * windows) of a planned change announced in the context (a new program or tool) is
- * reported as explained by it for as long as it lasts; so is nothing else. A change that
- * comes while an unexplained episode is running explains nothing: that drift came first.
- * Shortcoming: machine drift that begins inside an explained episode stays hidden in it
- * until the episode ends.
+ * reported as explained by that change for as long as it lasts; every other episode is
+ * machine drift. A change that comes while an unexplained episode runs explains nothing:
+ * that drift came first. Shortcoming: machine drift that begins inside an explained
+ * episode (a tool breaking while a new program keeps the statistic high) stays hidden in
+ * it until the episode ends; the reference holds only source programs, so nothing tells a
+ * new program's own baseline from its later drift.
+ *
+ * The reference embeddings come from the source model: after an adapter is promoted the
+ * embeddings move, and the monitor has to be reset or rebuilt on a new reference.
  */
 export class DriftMonitor {
   private readonly mmd: OnlineMmd;
@@ -108,7 +113,8 @@ export class DriftMonitor {
     const value = this.mmd.push(embedding);
     this.steps += 1;
     const threshold = this.currentThreshold();
-    if (value === undefined) return { statistic: null, threshold, alarm: false, ...this.since() };
+    const stepsSinceReset = this.steps;
+    if (value === undefined) return { statistic: null, threshold, alarm: false, stepsSinceReset };
     const alarm = value > threshold;
     if (alarm && this.episode === undefined) this.startEpisode();
     else if (alarm) this.episode!.quiet = 0;
@@ -120,7 +126,7 @@ export class DriftMonitor {
       statistic: value,
       threshold,
       alarm,
-      ...this.since(),
+      stepsSinceReset,
       ...(explained === undefined ? {} : { explained }),
     };
   }
@@ -188,10 +194,6 @@ export class DriftMonitor {
   private stateKey(): StateKey {
     const { window, referenceSize } = this.thresholds;
     return { ert: this.level.ert, threshold: this.level.threshold, window, referenceSize };
-  }
-
-  private since(): { stepsSinceReset: number } {
-    return { stepsSinceReset: this.steps };
   }
 }
 
