@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   STATE_CORRUPT: 'a persisted state file failed its checksum or could not be parsed',
   BROKER_UNAVAILABLE: 'a message broker could not be reached',
   COMMAND_REJECTED: 'a control command was refused',
+  BUSY: 'an adaptation is already running, so another cannot start',
   SERVICE_FAILED: 'an external service needed by a command did not start or answer',
   INTERNAL: 'an invariant inside adaptd was broken',
 } as const;

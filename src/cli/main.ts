@@ -31,6 +31,7 @@ const EXIT_CODE_OF: Record<ErrorCode, number> = {
   BROKER_UNAVAILABLE: EXIT_CODES.service,
   SERVICE_FAILED: EXIT_CODES.service,
   COMMAND_REJECTED: EXIT_CODES.failure,
+  BUSY: EXIT_CODES.failure,
   INTERNAL: EXIT_CODES.failure,
 };
 
