@@ -1,7 +1,9 @@
 import type { AdaptdConfig } from '../config/loadConfig.js';
 import type { Logger } from '../log.js';
 import { Daemon } from './daemon.js';
+import { probeHealthz } from './healthProbe.js';
 import { describeStop, StopRequest, type SignalSource } from './stopRequest.js';
+import { SystemdNotifier } from './systemdNotify.js';
 import type { TransportFactory } from './transports.js';
 
 export interface ServeOptions {
@@ -17,12 +19,16 @@ export interface ServeOptions {
   signals?: SignalSource;
   /** A second SIGTERM or SIGINT while stopping; the CLI exits at once. */
   onImpatient?: (signal: NodeJS.Signals) => void;
+  /** Tells systemd about readiness, stopping and health; default from NOTIFY_SOCKET. */
+  systemd?: SystemdNotifier;
 }
 
 /**
  * Runs a daemon until SIGTERM or SIGINT, a fatal failure, or the end of `whileRunning`, then
  * stops it gracefully. Resolves after a signal or the end of the work; rejects with the
- * failure (start or fatal), so the CLI exits with that failure's code.
+ * failure (start or fatal), so the CLI exits with that failure's code. Under systemd
+ * (Type=notify) it sends READY=1 once started, feeds the watchdog while /healthz answers
+ * healthy, and sends STOPPING=1 before stopping.
  */
 export async function serve(options: ServeOptions): Promise<void> {
   const { logger } = options;
@@ -38,6 +44,12 @@ export async function serve(options: ServeOptions): Promise<void> {
     transports: options.transports,
     onFatal: (error) => stop.request({ kind: 'fatal', error }),
   });
+  const systemd = options.systemd ?? new SystemdNotifier({ logger });
+  const stopDaemon = async (why: string) => {
+    systemd.stopWatchdog();
+    await systemd.stopping(`stopping: ${why}`);
+    await daemon.stop(why);
+  };
   const abort = new AbortController();
   void stop.requested.then(() => abort.abort());
   try {
@@ -45,11 +57,14 @@ export async function serve(options: ServeOptions): Promise<void> {
     // A signal during start-up stops what has started; the start then rejects as abandoned.
     const first = await Promise.race([started, stop.requested]);
     if (first !== 'started') {
-      await daemon.stop(describeStop(first));
+      await stopDaemon(describeStop(first));
       await started.catch(() => undefined);
       if (first.kind === 'fatal') throw first.error;
       return;
     }
+    const { host, port } = daemon.httpAddress();
+    await systemd.ready(`serving machine ${options.config.machine.id}; metrics on ${host}:${port}`);
+    systemd.startWatchdog(() => probeHealthz(daemon.httpAddress()));
     if (options.whileRunning !== undefined) {
       options.whileRunning(daemon, abort.signal).then(
         () => stop.request({ kind: 'done' }),
@@ -57,9 +72,11 @@ export async function serve(options: ServeOptions): Promise<void> {
       );
     }
     const reason = await stop.requested;
-    await daemon.stop(describeStop(reason));
+    await stopDaemon(describeStop(reason));
     if (reason.kind === 'fatal') throw reason.error;
   } finally {
+    systemd.stopWatchdog();
+    await systemd.flush();
     unlisten();
   }
 }

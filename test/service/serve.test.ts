@@ -1,16 +1,21 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { AdaptdError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { serve } from '../../src/service/serve.js';
+import { SystemdNotifier } from '../../src/service/systemdNotify.js';
 import { describeStop, StopRequest, type SignalSource } from '../../src/service/stopRequest.js';
 import type { Transports } from '../../src/service/transports.js';
 import { FakeInput, FakeOutput } from '../pipeline/fakes.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
+import { openNotifySocket } from './notifySocket.js';
 
 function signals(): SignalSource & EventEmitter {
   return new EventEmitter() as SignalSource & EventEmitter;
@@ -124,5 +129,35 @@ describe('serve', () => {
       },
     });
     assert.equal(ran, false);
+  });
+
+  it('tells systemd it is ready, feeds the watchdog while healthy, and says it is stopping', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'adaptd-serve-notify-'));
+    const socket = await openNotifySocket(dir);
+    t.after(async () => {
+      socket.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const source = signals();
+    const systemd = new SystemdNotifier({
+      env: { ...process.env, NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '200000' },
+    });
+    const serving = serve({ ...options([], source), systemd });
+
+    assert.match(await socket.next(5000), /^READY=1\nSTATUS=serving machine .+; metrics on /);
+    assert.equal(await socket.next(5000), 'WATCHDOG=1', 'the watchdog was not fed while healthy');
+    source.emit('SIGTERM', 'SIGTERM');
+    await serving;
+    const rest: string[] = [];
+    for (;;) {
+      const message = await socket.next(5000);
+      rest.push(message);
+      if (message.startsWith('STOPPING=1')) break;
+    }
+    assert.ok(
+      rest.slice(0, -1).every((message) => message === 'WATCHDOG=1'),
+      `only watchdog pings may come before STOPPING: ${rest.join(' | ')}`,
+    );
+    assert.match(rest.at(-1)!, /^STOPPING=1\nSTATUS=stopping: /);
   });
 });
