@@ -309,6 +309,45 @@ export const configSchema = {
       arg: 'http-port',
     },
   },
+  commands: {
+    auth: {
+      doc: "How commands are authenticated: secret (HMAC-SHA256 with one shared secret), identities (the command names its client, which must be in identitiesFile, and is signed with that client's own secret) or off (every command accepted; for tests only)",
+      format: ['secret', 'identities', 'off'],
+      default: 'secret',
+      env: 'ADAPTD_COMMANDS_AUTH',
+    },
+    secretFile: {
+      doc: 'File holding the shared command secret (auth secret); never the secret itself',
+      format: String,
+      default: '',
+      env: 'ADAPTD_COMMANDS_SECRET_FILE',
+    },
+    secret: {
+      doc: 'Shared command secret, from the environment only (refused in configuration files and flags); use this or secretFile, not both',
+      format: String,
+      default: '',
+      env: 'ADAPTD_COMMANDS_SECRET',
+      sensitive: true,
+    },
+    identitiesFile: {
+      doc: 'File of allowed command clients (auth identities), one "<client> <secret>" per line',
+      format: String,
+      default: '',
+      env: 'ADAPTD_COMMANDS_IDENTITIES_FILE',
+    },
+    maxLifetimeMs: {
+      doc: 'Longest a command may live: its expiresAt must lie at most this far ahead (ms), which bounds how long a captured command could be replayed',
+      format: 'positive-int',
+      default: 300000,
+      env: 'ADAPTD_COMMANDS_MAX_LIFETIME_MS',
+    },
+    replyCache: {
+      doc: 'Request ids whose replies are kept to answer repeated deliveries of a command',
+      format: 'positive-int',
+      default: 1024,
+      env: 'ADAPTD_COMMANDS_REPLY_CACHE',
+    },
+  },
   state: {
     dir: {
       doc: 'Folder for adapters, prototypes, support windows, drift state and offsets',
@@ -316,6 +355,12 @@ export const configSchema = {
       default: 'state',
       env: 'ADAPTD_STATE_DIR',
       arg: 'state-dir',
+    },
+    generations: {
+      doc: 'Verified state generations kept; older ones are deleted, a damaged one is moved to <dir>/quarantine',
+      format: 'positive-int',
+      default: 3,
+      env: 'ADAPTD_STATE_GENERATIONS',
     },
   },
   buffers: {
