@@ -91,6 +91,12 @@ export class DaemonMetrics {
   readonly promotions: Counter;
   readonly rollbacks: Counter;
   readonly lastPromotion: Gauge;
+  readonly commands: Counter<LabelsOf<typeof METRICS.commands>>;
+  readonly commandsRejected: Counter<LabelsOf<typeof METRICS.commandsRejected>>;
+  readonly stateWrites: Counter<LabelsOf<typeof METRICS.stateWrites>>;
+  readonly lastStateWrite: Gauge;
+  readonly stateQuarantined: Counter<LabelsOf<typeof METRICS.stateQuarantined>>;
+  readonly redelivered: Counter<LabelsOf<typeof METRICS.redelivered>>;
   private probes: MetricProbes = IDLE_PROBES;
   private readonly shares = new Map<string, ClassShares>();
 
@@ -147,12 +153,21 @@ export class DaemonMetrics {
     this.promotions = counter(registry, METRICS.promotions);
     this.rollbacks = counter(registry, METRICS.rollbacks);
     this.lastPromotion = settableGauge(registry, METRICS.lastPromotion);
+    this.commands = counter(registry, METRICS.commands);
+    this.commandsRejected = counter(registry, METRICS.commandsRejected);
+    this.stateWrites = counter(registry, METRICS.stateWrites);
+    this.lastStateWrite = settableGauge(registry, METRICS.lastStateWrite);
+    this.stateQuarantined = counter(registry, METRICS.stateQuarantined);
+    this.redelivered = counter(registry, METRICS.redelivered);
     this.scrapeGauges(registry, options);
     // Series that exist from the start read 0 instead of missing, so rates and alerts work.
     for (const reason of REJECT_REASON_NAMES) this.rejected.inc({ reason }, 0);
     for (const outcome of ROW_OUTCOMES) this.rows.inc({ outcome }, 0);
     this.bufferDropped.inc({ stage: 'inference' }, 0);
     this.windows.inc(0);
+    this.lastStateWrite.set(0);
+    this.commandsRejected.inc({ reason: 'unauthenticated' }, 0);
+    this.stateQuarantined.inc({ reason: 'checksum' }, 0);
   }
 
   /** Installs the probes of the running parts; until then the gauges read zero. */

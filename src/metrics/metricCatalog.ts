@@ -143,6 +143,42 @@ export const METRICS = {
     help: 'Unix time of the latest promotion; 0 while the source model serves unadapted.',
     labelNames: [],
   },
+  commands: {
+    name: 'adaptd_commands_total',
+    type: 'counter',
+    help: 'Control commands answered, by command and final outcome (succeeded, failed, rejected, expired, duplicate).',
+    labelNames: ['command', 'outcome'],
+  },
+  commandsRejected: {
+    name: 'adaptd_commands_rejected_total',
+    type: 'counter',
+    help: 'Control commands refused, by reason (unauthenticated, invalid, busy, retained, ...).',
+    labelNames: ['reason'],
+  },
+  stateWrites: {
+    name: 'adaptd_state_writes_total',
+    type: 'counter',
+    help: 'State generations written and verified, by outcome (written, failed).',
+    labelNames: ['outcome'],
+  },
+  lastStateWrite: {
+    name: 'adaptd_state_last_write_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time of the latest state generation written; 0 before the first.',
+    labelNames: [],
+  },
+  stateQuarantined: {
+    name: 'adaptd_state_quarantined_total',
+    type: 'counter',
+    help: 'State generations or files found damaged at load and moved aside, by reason.',
+    labelNames: ['reason'],
+  },
+  redelivered: {
+    name: 'adaptd_messages_redelivered_total',
+    type: 'counter',
+    help: 'Input messages skipped because the saved state already holds their effect (Kafka offsets at or below the saved one).',
+    labelNames: ['transport'],
+  },
   buildInfo: {
     name: 'adaptd_build_info',
     type: 'gauge',
