@@ -9,6 +9,7 @@ import { KafkajsClient } from '../transports/kafka/kafkajsClient.js';
 import { KafkaTopics, MqttTopics } from '../transports/messages/topics.js';
 import { MqttInputPublisher } from '../transports/mqtt/mqttInputPublisher.js';
 import { replayRuns, type ReplaySpeed } from '../transports/replay/replay.js';
+import { kafkaSecurity, mqttSettings } from '../service/brokerSettings.js';
 import { selectRuns } from '../transports/replay/selectRuns.js';
 import { positiveInteger } from './argumentParsers.js';
 import type { CommandOutput } from './dataCommand.js';
@@ -97,7 +98,7 @@ export function registerReplayCommand(
       if (config.mqtt.url !== '') {
         publishers.push(
           new MqttInputPublisher({
-            connection: { url: config.mqtt.url, protocolVersion: flags.mqttProtocol },
+            connection: await mqttSettings(config, flags.mqttProtocol),
             clientId: `adaptd-replay-${machine}-${process.pid}`,
             topics: new MqttTopics(config.mqtt.topicPrefix, machine),
             logger,
@@ -111,6 +112,7 @@ export function registerReplayCommand(
               clientId: `adaptd-replay-${machine}`,
               brokers: config.kafka.brokers,
               logger,
+              security: await kafkaSecurity(config),
             }),
             topics: new KafkaTopics(config.kafka.topicPrefix),
             machine,

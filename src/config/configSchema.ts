@@ -216,6 +216,13 @@ export const configSchema = {
       default: '',
       env: 'ADAPTD_MQTT_PASSWORD_FILE',
     },
+    password: {
+      doc: 'MQTT password, from the environment only (refused in configuration files and flags); use this or passwordFile, not both',
+      format: String,
+      default: '',
+      env: 'ADAPTD_MQTT_PASSWORD',
+      sensitive: true,
+    },
     topicPrefix: {
       doc: 'Topic prefix; topics are <prefix>/<machine id>/<stream>',
       format: String,
@@ -278,6 +285,57 @@ export const configSchema = {
       format: Boolean,
       default: false,
       env: 'ADAPTD_KAFKA_FROM_BEGINNING',
+    },
+    tls: {
+      doc: 'Connect to the brokers over TLS (SSL or SASL_SSL listeners)',
+      format: Boolean,
+      default: false,
+      env: 'ADAPTD_KAFKA_TLS',
+    },
+    caFile: {
+      doc: 'PEM file of the CA that signed the broker certificates; empty uses the system CAs',
+      format: String,
+      default: '',
+      env: 'ADAPTD_KAFKA_CA_FILE',
+    },
+    certFile: {
+      doc: 'PEM client certificate for mutual TLS; empty sends none',
+      format: String,
+      default: '',
+      env: 'ADAPTD_KAFKA_CERT_FILE',
+    },
+    keyFile: {
+      doc: 'PEM private key of certFile',
+      format: String,
+      default: '',
+      env: 'ADAPTD_KAFKA_KEY_FILE',
+    },
+    sasl: {
+      mechanism: {
+        doc: 'SASL mechanism; none sends no credentials. Use it with kafka.tls, or the password crosses the network in the clear',
+        format: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'],
+        default: 'none',
+        env: 'ADAPTD_KAFKA_SASL_MECHANISM',
+      },
+      username: {
+        doc: 'SASL user name',
+        format: String,
+        default: '',
+        env: 'ADAPTD_KAFKA_SASL_USERNAME',
+      },
+      passwordFile: {
+        doc: 'File holding the SASL password (never the password itself)',
+        format: String,
+        default: '',
+        env: 'ADAPTD_KAFKA_SASL_PASSWORD_FILE',
+      },
+      password: {
+        doc: 'SASL password, from the environment only (refused in configuration files and flags); use this or passwordFile, not both',
+        format: String,
+        default: '',
+        env: 'ADAPTD_KAFKA_SASL_PASSWORD',
+        sensitive: true,
+      },
     },
   },
   messages: {

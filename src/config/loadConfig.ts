@@ -1,5 +1,5 @@
 import convict from 'convict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdaptdError } from '../errors.js';
 import { configSchema, formats } from './configSchema.js';
@@ -12,6 +12,50 @@ function build(args: string[], env: NodeJS.ProcessEnv): convict.Config<AdaptdCon
 
 type AdaptdConfigShape = ReturnType<ReturnType<typeof convict<SchemaShape>>['getProperties']>;
 type SchemaShape = typeof configSchema extends convict.Schema<infer T> ? T : never;
+
+function sensitiveKeys(node: Record<string, unknown>, prefix: string): string[] {
+  return Object.entries(node).flatMap(([key, value]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (typeof value !== 'object' || value === null) return [];
+    if ('doc' in value) return (value as { sensitive?: boolean }).sensitive === true ? [path] : [];
+    return sensitiveKeys(value as Record<string, unknown>, path);
+  });
+}
+
+/**
+ * Keys whose values are secrets (marked sensitive in the schema). They come from the
+ * environment, or from the files their `*File` siblings name, never from a configuration file,
+ * which tends to be committed, copied and printed.
+ */
+export const SECRET_KEYS: readonly string[] = sensitiveKeys(
+  configSchema as unknown as Record<string, unknown>,
+  '',
+);
+
+function refuseSecrets(file: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return; // convict reports an unreadable file with its own words
+  }
+  const found = SECRET_KEYS.filter((key) => {
+    let node = parsed;
+    for (const part of key.split('.')) {
+      if (typeof node !== 'object' || node === null || !Object.hasOwn(node, part)) return false;
+      node = (node as Record<string, unknown>)[part];
+    }
+    return true;
+  });
+  if (found.length > 0) {
+    throw new AdaptdError(
+      'CONFIG_INVALID',
+      `configuration file ${file} sets ${found.join(', ')}: secrets are read only from the ` +
+        'environment or from the file a *File key names',
+      { context: { file, keys: found } },
+    );
+  }
+}
 
 /** The validated configuration, typed from the convict schema. */
 export type AdaptdConfig = AdaptdConfigShape;
@@ -50,6 +94,7 @@ export function loadConfig(options: LoadConfigOptions = {}): {
         context: { file },
       });
     }
+    refuseSecrets(file);
     try {
       loaded.loadFile(file);
     } catch (error) {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { AdaptdConfig } from '../config/loadConfig.js';
 import { AdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -8,11 +7,11 @@ import { KafkaOutput } from '../transports/kafka/kafkaOutput.js';
 import { KafkajsClient } from '../transports/kafka/kafkajsClient.js';
 import { DEFAULT_LIMITS } from '../transports/messages/validateMessage.js';
 import { KafkaTopics, MqttTopics } from '../transports/messages/topics.js';
-import type { MqttConnectionSettings } from '../transports/mqtt/mqttConnection.js';
 import { MqttInput } from '../transports/mqtt/mqttInput.js';
 import { MqttOutput } from '../transports/mqtt/mqttOutput.js';
 import { MultiOutput } from '../transports/multiOutput.js';
 import type { OutputSink } from '../transports/outputSink.js';
+import { kafkaSecurity, mqttSettings } from './brokerSettings.js';
 
 /** The messaging edge of one daemon: its inputs and one output fanning out to every broker. */
 export interface Transports {
@@ -32,38 +31,6 @@ export type TransportFactory = (
   logger: Logger,
 ) => Transports | Promise<Transports>;
 
-async function readOptional(path: string, key: string): Promise<Buffer | undefined> {
-  if (path === '') return undefined;
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new AdaptdError('CONFIG_INVALID', `${key}: file ${path} cannot be read`, {
-      cause: error,
-      context: { key, path },
-    });
-  }
-}
-
-async function mqttConnection(
-  config: AdaptdConfig,
-  protocolVersion: 4 | 5,
-): Promise<MqttConnectionSettings> {
-  const { mqtt } = config;
-  const password = await readOptional(mqtt.passwordFile, 'mqtt.passwordFile');
-  const [ca, cert, key] = await Promise.all([
-    readOptional(mqtt.caFile, 'mqtt.caFile'),
-    readOptional(mqtt.certFile, 'mqtt.certFile'),
-    readOptional(mqtt.keyFile, 'mqtt.keyFile'),
-  ]);
-  return {
-    url: mqtt.url,
-    protocolVersion,
-    username: mqtt.username,
-    ...(password === undefined ? {} : { password: password.toString('utf8').trim() }),
-    tls: { ca, cert, key },
-  };
-}
-
 /**
  * Builds MQTT and Kafka inputs and outputs for whichever brokers the configuration names. The
  * clients connect when started, not here.
@@ -79,7 +46,7 @@ export async function createTransports(
   const sinks: { name: string; sink: OutputSink }[] = [];
   const up = new Map<TransportName, () => boolean>();
   if (config.mqtt.url !== '') {
-    const connection = await mqttConnection(config, options.mqttProtocolVersion ?? 5);
+    const connection = await mqttSettings(config, options.mqttProtocolVersion ?? 5);
     const topics = new MqttTopics(config.mqtt.topicPrefix, machine);
     const clientId = config.mqtt.clientId === '' ? `adaptd-${machine}` : config.mqtt.clientId;
     const input = new MqttInput({
@@ -100,11 +67,13 @@ export async function createTransports(
   if (config.kafka.brokers.length > 0) {
     const topics = new KafkaTopics(config.kafka.topicPrefix);
     const groupId = config.kafka.groupId === '' ? `adaptd-${machine}` : config.kafka.groupId;
+    const security = await kafkaSecurity(config);
     const client = (role: string) =>
       new KafkajsClient({
         clientId: `adaptd-${machine}-${role}`,
         brokers: config.kafka.brokers,
         logger,
+        security,
       });
     const input = new KafkaInput({
       client: client('in'),

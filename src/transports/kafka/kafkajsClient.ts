@@ -1,4 +1,12 @@
-import { Kafka, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import {
+  Kafka,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type Producer,
+  type SASLOptions,
+} from 'kafkajs';
 import { AdaptdError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type {
@@ -14,6 +22,13 @@ import type {
 import { kafkajsLevel, kafkajsLogCreator } from './kafkajsLog.js';
 import { nextOffsets } from './nextOffsets.js';
 
+/** TLS and SASL for every connection; nothing set means plaintext without authentication. */
+export interface KafkaSecurity {
+  /** TLS options (CA, client certificate and key as PEM contents), or absent for plaintext. */
+  readonly ssl?: ConnectionOptions;
+  readonly sasl?: SASLOptions;
+}
+
 export interface KafkajsClientSettings {
   readonly clientId: string;
   /** host:port of at least one broker; the rest of the cluster is discovered from it. */
@@ -25,6 +40,7 @@ export interface KafkajsClientSettings {
   readonly requestTimeoutMs?: number;
   /** How often kafkajs retries a failed request, with backoff, before the call fails. */
   readonly retries?: number;
+  readonly security?: KafkaSecurity;
 }
 
 /** KafkaClient on kafkajs 2.2.4: one admin and one producer connection, a consumer per group. */
@@ -50,6 +66,8 @@ export class KafkajsClient implements KafkaClient {
       connectionTimeout: settings.connectionTimeoutMs ?? 3_000,
       requestTimeout: settings.requestTimeoutMs ?? 30_000,
       retry: { retries: settings.retries ?? 5 },
+      ...(settings.security?.ssl === undefined ? {} : { ssl: settings.security.ssl }),
+      ...(settings.security?.sasl === undefined ? {} : { sasl: settings.security.sasl }),
       logLevel: kafkajsLevel(this.logger),
       logCreator: kafkajsLogCreator(this.logger),
     });
