@@ -7,9 +7,9 @@ import type { InputSource } from '../transports/inputSource.js';
 import type { OutputSink } from '../transports/outputSink.js';
 import { ChannelMap } from '../windows/channelMap.js';
 import { StreamWindower } from '../windows/streamWindower.js';
-import { InferenceWorker } from './inferenceWorker.js';
+import { InferenceWorker, type InferenceWorkerOptions } from './inferenceWorker.js';
 import type { ServingVersions } from './predictionPayload.js';
-import { SensorPipeline } from './sensorPipeline.js';
+import { SensorPipeline, type SensorPipelineOptions } from './sensorPipeline.js';
 import { SettleTracker } from './settleTracker.js';
 import { WindowPredictor } from './windowPredictor.js';
 import { WindowQueue } from './windowQueue.js';
@@ -37,6 +37,10 @@ export interface PipelineParts {
   logger: Logger;
   now?: () => number;
   onInputError?: (error: unknown) => void;
+  /** Hooks of the learning loop (drift, labels, target buffer); see SensorPipeline, InferenceWorker. */
+  onScored?: InferenceWorkerOptions['onScored'];
+  onGcode?: SensorPipelineOptions['onGcode'];
+  onLabel?: SensorPipelineOptions['onLabel'];
 }
 
 /** The assembled pipeline and the parts observers need (the worker's predictions$). */
@@ -81,6 +85,7 @@ export function buildPipeline(settings: PipelineSettings, parts: PipelineParts):
     batchSize: settings.batchSize,
     logger: parts.logger.child({ component: 'inference' }),
     now: parts.now,
+    onScored: parts.onScored,
   });
   const pipeline = new SensorPipeline({
     inputs: parts.inputs,
@@ -92,6 +97,8 @@ export function buildPipeline(settings: PipelineSettings, parts: PipelineParts):
     windowLength: settings.window.length,
     logger,
     onInputError: parts.onInputError,
+    onGcode: parts.onGcode,
+    onLabel: parts.onLabel,
   });
   return { pipeline, worker, windower, channelMap };
 }

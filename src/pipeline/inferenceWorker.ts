@@ -15,6 +15,8 @@ export interface Prediction {
   results: Readonly<Record<string, HeadResult>>;
   payload: PredictionMessage;
   latencyMs: number;
+  /** The window's pooled embedding [units], from the same model call. */
+  embedding: Float32Array;
 }
 
 export interface InferenceWorkerOptions {
@@ -28,6 +30,12 @@ export interface InferenceWorkerOptions {
   batchSize: number;
   logger: Logger;
   now?: () => number;
+  /**
+   * Called once per batch with its published predictions, before they are emitted and the
+   * batch's input messages settle (drift and the target buffer; see learning/). It must not
+   * throw and should be quick: the next batch waits for it.
+   */
+  onScored?: (predictions: readonly Prediction[]) => void;
 }
 
 /**
@@ -75,8 +83,9 @@ export class InferenceWorker {
     const { predictor, output, tracker, metrics, logger } = this.options;
     const windows = windowsIn(items);
     let results: Array<Record<string, HeadResult>> | undefined;
+    let embeddings: Float32Array | undefined;
     try {
-      results = await predictor.predict(windows);
+      ({ results, embeddings } = await predictor.score(windows));
     } catch (error) {
       logger.error({ err: error, windows: windows.length }, 'inference failed, windows dropped');
       const rows = windows.reduce((sum, window) => sum + window.gcode.length, 0);
@@ -84,7 +93,7 @@ export class InferenceWorker {
     }
     const versions = this.options.versions();
     const published = await Promise.all(
-      windows.map(async (window, n) => {
+      windows.map(async (window, n): Promise<Prediction | undefined> => {
         const result = results?.[n];
         if (result === undefined) return;
         const payload = predictionPayload(window, result, versions);
@@ -101,11 +110,14 @@ export class InferenceWorker {
           metrics.observePrediction(head, r.classIndex, r.confidence, r.entropy);
         }
         logger.debug({ window: window.id, latencyMs }, 'prediction published');
-        return { window, results: result, payload, latencyMs };
+        const units = embeddings!.length / windows.length;
+        const embedding = embeddings!.slice(n * units, (n + 1) * units);
+        return { window, results: result, payload, latencyMs, embedding };
       }),
     );
-    for (const prediction of published)
-      if (prediction !== undefined) this.predictions$.next(prediction);
+    const scored = published.filter((p): p is Prediction => p !== undefined);
+    if (scored.length > 0) this.options.onScored?.(scored);
+    for (const prediction of scored) this.predictions$.next(prediction);
     // Settling waits for the whole batch: a message is released only after every window
     // holding its rows is out.
     for (const item of items) {

@@ -2,7 +2,9 @@ import { merge, type Subscription } from 'rxjs';
 import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
 import type { Logger } from '../log.js';
 import type { Component } from '../service/lifecycle.js';
-import type { InputEvent, InputSource } from '../transports/inputSource.js';
+import type { InputEvent, InputOrigin, InputSource } from '../transports/inputSource.js';
+import type { GcodeMessage } from '../transports/messages/gcodeMessage.js';
+import type { LabelMessage } from '../transports/messages/labelMessage.js';
 import { samplesOf } from '../transports/messages/sensorMessage.js';
 import type { StreamWindower } from '../windows/streamWindower.js';
 import type { InferenceWorker } from './inferenceWorker.js';
@@ -22,14 +24,18 @@ export interface SensorPipelineOptions {
   logger: Logger;
   /** An input failed for good (its events$ errored); the daemon decides what follows. */
   onInputError?: (error: unknown) => void;
+  /** Each new G-code line, in arrival order (the learning loop's motion labels and context). */
+  onGcode?: (line: GcodeMessage) => void;
+  /** Each operator label; the message is settled once this returns. */
+  onLabel?: (label: LabelMessage, origin: InputOrigin) => void;
 }
 
 /**
  * From input events to predictions: sensor samples go through the windower, G-code lines onto
  * its timeline, windows into the bounded queue that the inference worker drains. Every event
  * is handed to the settle tracker, which settles it once the windows it fed are published.
- * Labels and commands belong to the adaptation loop (issue 6); until then they are settled
- * as soon as they are counted.
+ * Labels go to `onLabel` (the learning loop) and are settled once it has taken them; commands
+ * belong to the control layer and, until it is wired, are settled as soon as they are counted.
  */
 export class SensorPipeline implements Component {
   readonly name = 'pipeline';
@@ -72,7 +78,7 @@ export class SensorPipeline implements Component {
   }
 
   private handle(event: InputEvent): void {
-    const { metrics, windower, tracker, logger } = this.options;
+    const { metrics, windower, tracker } = this.options;
     metrics.messages.inc({ stream: event.stream, transport: event.origin.transport });
     switch (event.stream) {
       case 'sensors': {
@@ -88,19 +94,34 @@ export class SensorPipeline implements Component {
       }
       case 'gcode': {
         const { ts, line, text } = event.payload;
-        if (windower.addGcode({ ts, line, text }) === 'duplicate') tracker.settleNow(event.settle);
-        else tracker.trackGcode(event.settle, ts);
+        if (windower.addGcode({ ts, line, text }) === 'duplicate') {
+          tracker.settleNow(event.settle);
+          return;
+        }
+        this.options.onGcode?.(event.payload);
+        tracker.trackGcode(event.settle, ts);
         return;
       }
       case 'labels':
-      case 'commands':
-        if (!this.warnedUnhandled.has(event.stream)) {
-          this.warnedUnhandled.add(event.stream);
-          logger.warn({ stream: event.stream }, 'stream not handled yet; messages are dropped');
+        if (this.options.onLabel !== undefined) {
+          this.options.onLabel(event.payload, event.origin);
+          tracker.settleNow(event.settle);
+          return;
         }
+        this.warnUnhandled(event.stream);
+        tracker.settleNow(event.settle);
+        return;
+      case 'commands':
+        this.warnUnhandled(event.stream);
         tracker.settleNow(event.settle);
         return;
     }
+  }
+
+  private warnUnhandled(stream: string): void {
+    if (this.warnedUnhandled.has(stream)) return;
+    this.warnedUnhandled.add(stream);
+    this.options.logger.warn({ stream }, 'stream not handled yet; messages are dropped');
   }
 
   private enqueue(outputs: readonly WindowerOutput[]): void {

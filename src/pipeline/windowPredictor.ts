@@ -23,10 +23,17 @@ export const SERVED_HEADS: readonly string[] = [
   'feedBand',
 ];
 
+/** A scored batch: head results per window and the pooled embeddings [B, units], row-major. */
+export interface ScoredBatch {
+  results: Array<Record<string, HeadResult>>;
+  embeddings: Float32Array;
+}
+
 /**
  * Runs the model in service over a batch of windows inside tf.tidy and reads back one softmax
  * per head: for a step head (motion, logits [B*T, K]) the last row's, since a prediction speaks
- * for the end of its window. The only place the daemon's inference touches TensorFlow.js.
+ * for the end of its window. The pooled embedding comes back in the same read-back, for drift
+ * and the target buffer. The only place the daemon's inference touches TensorFlow.js.
  */
 export class WindowPredictor {
   readonly heads: readonly HeadConfig[];
@@ -36,8 +43,14 @@ export class WindowPredictor {
   }
 
   async predict(windows: readonly SensorWindow[]): Promise<Array<Record<string, HeadResult>>> {
+    return (await this.score(windows)).results;
+  }
+
+  /** Head results and embeddings of a batch from one model call. */
+  async score(windows: readonly SensorWindow[]): Promise<ScoredBatch> {
     const batch = windows.length;
-    if (batch === 0) return [];
+    const units = this.model.config.recurrentUnits;
+    if (batch === 0) return { results: [], embeddings: new Float32Array(0) };
     const { windowLength: T, channels: C, contextSize: K } = this.model.config;
     const x = new Float32Array(batch * T * C);
     const mask = new Float32Array(batch * C);
@@ -73,21 +86,25 @@ export class WindowPredictor {
             : logits;
         return tf.softmax(last);
       });
-      // One read-back for every head instead of one per head.
-      return tf.concat(perHead, 1);
+      // One read-back for every head and the embedding instead of one per head.
+      return tf.concat([...perHead, outputs.embedding], 1);
     });
     const values = (await probabilities.data()) as Float32Array;
     probabilities.dispose();
-    const width = this.heads.reduce((sum, head) => sum + head.classes.length, 0);
-    return windows.map((_, n) => {
-      const results: Record<string, HeadResult> = {};
+    const classes = this.heads.reduce((sum, head) => sum + head.classes.length, 0);
+    const width = classes + units;
+    const embeddings = new Float32Array(batch * units);
+    const results = windows.map((_, n) => {
+      const result: Record<string, HeadResult> = {};
       let offset = n * width;
       for (const head of this.heads) {
-        results[head.name] = readHead(head, values.subarray(offset, offset + head.classes.length));
+        result[head.name] = readHead(head, values.subarray(offset, offset + head.classes.length));
         offset += head.classes.length;
       }
-      return results;
+      embeddings.set(values.subarray(offset, offset + units), n * units);
+      return result;
     });
+    return { results, embeddings };
   }
 }
 
