@@ -1,0 +1,66 @@
+/**
+ * The PyTorch peer (bench/peer/peer.py) as a child process spoken to one JSON line at a time,
+ * so that a bench can alternate its own measurement with the peer's in one run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The interpreter with Debian's python3-torch: the system one, not whatever is first on PATH. */
+export const PEER_PYTHON = process.env.ADAPTD_PEER_PYTHON ?? '/usr/bin/python3';
+const SCRIPT = fileURLToPath(new URL('./peer.py', import.meta.url));
+
+/** Why the peer cannot run here, or undefined when torch imports. */
+export function peerUnavailable(): string | undefined {
+  const probe = spawnSync(PEER_PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.error !== undefined) return `${PEER_PYTHON} cannot run: ${probe.error.message}`;
+  if (probe.status !== 0) {
+    return (
+      `${PEER_PYTHON} has no torch/numpy (install with ` +
+      `scripts/services/install-bench-tools.sh): ${probe.stderr.trim().split('\n').pop()}`
+    );
+  }
+  return undefined;
+}
+
+export interface PeerTiming {
+  wall: number;
+  cpu: number;
+}
+
+export interface Peer {
+  torch: string;
+  request<T>(request: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startPeer(folder: string): Promise<Peer> {
+  const child = spawn(PEER_PYTHON, [SCRIPT, folder], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+  });
+  const lines = createInterface({ input: child.stdout });
+  const pending: ((line: string) => void)[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  lines.on('line', (line) => pending.shift()?.(line));
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      pending.push(resolve);
+      void exited.then((code) => reject(new Error(`the PyTorch peer exited with ${code}`)));
+    });
+  const hello = JSON.parse(await next()) as { torch: string };
+  return {
+    torch: hello.torch,
+    async request<T>(request: Record<string, unknown>): Promise<T> {
+      const reply = next();
+      child.stdin.write(`${JSON.stringify(request)}\n`);
+      const parsed = JSON.parse(await reply) as T & { error?: string };
+      if (parsed.error !== undefined) throw new Error(`PyTorch peer: ${parsed.error}`);
+      return parsed;
+    },
+    async stop() {
+      child.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+      await exited;
+    },
+  };
+}

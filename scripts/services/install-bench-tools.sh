@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the PyTorch peer of the benchmarks needs, where missing: python3-torch and
+# python3-numpy from Debian, for the system interpreter /usr/bin/python3 (the peer runs with it,
+# not with whatever python3 comes first on PATH). Kept out of the test bed on purpose: torch is
+# several hundred megabytes, and only the bench:* commands and the optional peer test use it.
+set -euo pipefail
+
+peer_python=${ADAPTD_PEER_PYTHON:-/usr/bin/python3}
+
+if "$peer_python" -c 'import torch, numpy' 2>/dev/null; then
+  exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+  echo "[bench] error: python3-torch missing for $peer_python and installing it needs root" >&2
+  exit 1
+fi
+
+exec {lock}>/var/lock/adaptd-install-debian.lock
+flock "$lock"
+if "$peer_python" -c 'import torch, numpy' 2>/dev/null; then
+  exit 0
+fi
+
+echo "[bench] installing python3-torch python3-numpy with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends python3-torch python3-numpy >&2
