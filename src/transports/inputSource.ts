@@ -12,6 +12,8 @@ export interface InputOrigin {
   readonly partition?: number;
   /** Kafka offset as a decimal string (offsets can pass 2^53). */
   readonly offset?: string;
+  /** MQTT: the broker delivered a retained message (kept from before this subscription). */
+  readonly retained?: boolean;
 }
 
 /**

@@ -13,6 +13,11 @@ export const commandMessageSchema = z.strictObject({
   /** After this time the command is answered as expired instead of run. */
   expiresAt: timestampSchema.optional(),
   args: z.record(z.string(), z.unknown()).optional(),
+  /** The client that sent it, when it names one; its own secret signs it (commands.auth). */
+  client: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/, 'a client name: letters, digits, _ . @ -')
+    .optional(),
   signature: z.string().max(1024).optional(),
 });
 

@@ -134,7 +134,11 @@ export class MqttInput implements InputSource {
     // After stopIntake a QoS 1 delivery stays unacknowledged, so the session keeps it.
     if (!this.intake) return;
     const settle = packet.qos === 1 ? this.hold(client, packet.messageId ?? 0) : noSettle;
-    const origin: InputOrigin = { transport: 'mqtt', topic: packet.topic };
+    const origin: InputOrigin = {
+      transport: 'mqtt',
+      topic: packet.topic,
+      ...(packet.retain ? { retained: true } : {}),
+    };
     const receivedAt = this.now();
     const raw = toBytes(packet.payload);
     const stream = this.options.topics.inputStream(packet.topic);
