@@ -17,7 +17,21 @@ export interface MetricProbes {
   connected(): Partial<Record<'mqtt' | 'kafka', boolean>>;
   /** TensorFlow.js memory, as tf.memory() reports it. */
   memory(): { numTensors: number; numBytes: number };
+  /** The learning loop: drift monitor, prototypes and target buffer. */
+  learning(): LearningProbe;
 }
+
+/** What the learning loop reports at scrape time. */
+export interface LearningProbe {
+  stepsSinceReset: number;
+  /** Cause of the alarm episode under way, if any. */
+  alarm?: DriftCause;
+  supports: ReadonlyArray<{ head: string; className: string; count: number }>;
+  buffer: { windows: number; labelled: number; heldBack: number };
+}
+
+export const DRIFT_CAUSES = ['machine', 'program', 'tool'] as const;
+export type DriftCause = (typeof DRIFT_CAUSES)[number];
 
 export interface DaemonMetricsOptions {
   version: string;
@@ -42,6 +56,11 @@ const IDLE_PROBES: MetricProbes = {
   unsettled: () => 0,
   connected: () => ({}),
   memory: () => ({ numTensors: 0, numBytes: 0 }),
+  learning: () => ({
+    stepsSinceReset: 0,
+    supports: [],
+    buffer: { windows: 0, labelled: 0, heldBack: 0 },
+  }),
 };
 
 function checkedName(spec: Spec): string {
@@ -85,7 +104,10 @@ export class DaemonMetrics {
   readonly entropy: Histogram<LabelsOf<typeof METRICS.entropy>>;
   readonly driftStatistic: Gauge;
   readonly driftThreshold: Gauge;
-  readonly driftDetections: Counter;
+  readonly driftDetections: Counter<LabelsOf<typeof METRICS.driftDetections>>;
+  readonly driftDomainScore: Gauge<LabelsOf<typeof METRICS.driftDomainScore>>;
+  readonly driftDomainLastRun: Gauge;
+  readonly labels: Counter<LabelsOf<typeof METRICS.labels>>;
   readonly adaptationRuns: Counter<LabelsOf<typeof METRICS.adaptationRuns>>;
   readonly adaptationDuration: Histogram<LabelsOf<typeof METRICS.adaptationDuration>>;
   readonly promotions: Counter;
@@ -141,6 +163,9 @@ export class DaemonMetrics {
     this.driftStatistic = settableGauge(registry, METRICS.driftStatistic);
     this.driftThreshold = settableGauge(registry, METRICS.driftThreshold);
     this.driftDetections = counter(registry, METRICS.driftDetections);
+    this.driftDomainScore = settableGauge(registry, METRICS.driftDomainScore);
+    this.driftDomainLastRun = settableGauge(registry, METRICS.driftDomainLastRun);
+    this.labels = counter(registry, METRICS.labels);
     this.adaptationRuns = counter(registry, METRICS.adaptationRuns);
     // Training phases run from seconds to many minutes on a small box.
     this.adaptationDuration = new Histogram({
@@ -205,6 +230,22 @@ export class DaemonMetrics {
       for (const [head, counts] of shares) {
         counts.shares().forEach((share, k) => g.set({ head, class: counts.classes[k]! }, share));
       }
+    });
+    gauge(METRICS.driftAlarm, (g) => {
+      const alarm = probes().learning().alarm;
+      for (const cause of DRIFT_CAUSES) g.set({ cause }, alarm === cause ? 1 : 0);
+    });
+    gauge(METRICS.driftStepsSinceReset, (g) => g.set(probes().learning().stepsSinceReset));
+    gauge(METRICS.prototypeSupports, (g) => {
+      for (const s of probes().learning().supports) {
+        g.set({ head: s.head, class: s.className }, s.count);
+      }
+    });
+    gauge(METRICS.targetBufferWindows, (g) => {
+      const held = probes().learning().buffer;
+      g.set({ set: 'all' }, held.windows);
+      g.set({ set: 'labelled' }, held.labelled);
+      g.set({ set: 'held_back' }, held.heldBack);
     });
     gauge(METRICS.tensors, (g) => g.set(probes().memory().numTensors));
     gauge(METRICS.tensorBytes, (g) => g.set(probes().memory().numBytes));

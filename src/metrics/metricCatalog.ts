@@ -110,8 +110,58 @@ export const METRICS = {
   driftDetections: {
     name: 'adaptd_drift_detections_total',
     type: 'counter',
-    help: 'Drift alarms raised (statistic above threshold) not explained by a program change.',
+    help:
+      'Drift alarm episodes started, by cause: machine (drift of the machine itself), or ' +
+      'program or tool (explained by a change announced on the G-code stream).',
+    labelNames: ['cause'],
+  },
+  driftAlarm: {
+    name: 'adaptd_drift_alarm',
+    type: 'gauge',
+    help: '1 while a drift alarm episode of the given cause is under way, else 0.',
+    labelNames: ['cause'],
+  },
+  driftStepsSinceReset: {
+    name: 'adaptd_drift_steps_since_reset',
+    type: 'gauge',
+    help: 'Windows the drift monitor has taken since it was started or last reset.',
     labelNames: [],
+  },
+  driftDomainScore: {
+    name: 'adaptd_drift_domain_score',
+    type: 'gauge',
+    help:
+      'Latest domain-classifier score of recent target against source reference embeddings: ' +
+      'auroc (out of fold), null_auroc (95% under shuffled domain labels), proxy_a_distance.',
+    labelNames: ['score'],
+  },
+  driftDomainLastRun: {
+    name: 'adaptd_drift_domain_last_run_timestamp_seconds',
+    type: 'gauge',
+    help: 'Unix time the domain-classifier score was last computed; 0 before the first.',
+    labelNames: [],
+  },
+  prototypeSupports: {
+    name: 'adaptd_prototype_supports',
+    type: 'gauge',
+    help: 'Labelled target windows in each few-shot prototype, by head and class.',
+    labelNames: ['head', 'class'],
+  },
+  targetBufferWindows: {
+    name: 'adaptd_target_buffer_windows',
+    type: 'gauge',
+    help:
+      'Recent target windows held for adaptation, by set: all, labelled (any head), held_back ' +
+      '(time blocks kept for shadow scoring).',
+    labelNames: ['set'],
+  },
+  labels: {
+    name: 'adaptd_labels_total',
+    type: 'counter',
+    help:
+      'Labels attached to target windows, by source: operator (labels stream) or gcode ' +
+      '(motion commands of the executing lines).',
+    labelNames: ['source'],
   },
   adaptationRuns: {
     name: 'adaptd_adaptation_runs_total',
@@ -206,6 +256,11 @@ const UNITLESS = new Set([
   'adaptd_prediction_entropy',
   'adaptd_drift_statistic',
   'adaptd_drift_threshold',
+  'adaptd_drift_alarm',
+  'adaptd_drift_steps_since_reset',
+  'adaptd_drift_domain_score',
+  'adaptd_prototype_supports',
+  'adaptd_target_buffer_windows',
 ]);
 
 /**
