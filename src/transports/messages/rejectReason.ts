@@ -11,6 +11,7 @@ export const REJECT_REASONS = {
   timestamp: 'a time is before 2000, too far ahead of the receiving clock, or out of order',
   unknown_stream: 'the topic names no input stream',
   key: 'a Kafka record has no machine id as its key',
+  label: 'a label names a head or class the model in service does not have, or a reversed range',
 } as const;
 
 export type RejectReason = keyof typeof REJECT_REASONS;
