@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONTEXT_SIZE } from '../../src/data/controllerContext.js';
+import { saveModelBundle } from '../../src/model/modelBundle.js';
+import { SensorModel } from '../../src/model/sensorModel.js';
+import {
+  SOURCE_HOLDOUT_DOCUMENT,
+  sourceHoldoutDocument,
+} from '../../src/adaptation/sourceHoldout.js';
+import { toSnapshot, type WindowSnapshot } from '../../src/adaptation/windowSnapshot.js';
+import { syntheticWindows } from '../support/syntheticWindows.js';
+import { TINY_HEADS } from '../support/tinyBundle.js';
+import { tinyConfig } from '../support/tinyModel.js';
+import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
+
+export const LENGTH = 16;
+export const CHANNELS = SCHEMA.channels.length;
+
+/**
+ * Synthetic windows (operation sets the first modality's mean) with every value shifted by
+ * `shift`: a target domain the source model was not trained on.
+ */
+export function shiftedSnapshot(count: number, seed: number, shift = 0): WindowSnapshot {
+  const windows = syntheticWindows(count, LENGTH, CHANNELS, CONTEXT_SIZE, seed);
+  const snapshot = toSnapshot(
+    windows,
+    Array.from({ length: count }, (_, i) => i),
+  );
+  for (let i = 0; i < snapshot.x.length; i += 1) snapshot.x[i]! += shift;
+  return snapshot;
+}
+
+/**
+ * A tiny untrained model artifact for the fixture schema that ships a source holdout of
+ * synthetic windows; returns its folder, a scratch folder and a cleanup.
+ */
+export async function adaptationBundle(): Promise<{
+  modelDir: string;
+  root: string;
+  cleanup: () => Promise<void>;
+}> {
+  await tf.ready();
+  const root = await mkdtemp(join(tmpdir(), 'adaptd-adaptation-'));
+  const indices = [0, 1, 2, 3, 4, 5];
+  const model = new SensorModel(
+    tinyConfig({
+      channels: CHANNELS,
+      windowLength: LENGTH,
+      contextSize: CONTEXT_SIZE,
+      modalities: [
+        { name: 'first', channels: indices.slice(0, 3) },
+        { name: 'second', channels: indices.slice(3) },
+      ],
+      heads: TINY_HEADS,
+    }),
+    11,
+  );
+  const source = syntheticWindows(96, LENGTH, CHANNELS, CONTEXT_SIZE, 5);
+  const modelDir = join(root, 'model');
+  try {
+    await saveModelBundle(
+      modelDir,
+      { model, schema: SCHEMA, normaliser: NORMALISER, window: { length: LENGTH, stride: 8 } },
+      {
+        version: 'tiny-adapt-1',
+        command: 'test',
+        trainingData: {},
+        documents: {
+          [SOURCE_HOLDOUT_DOCUMENT]: sourceHoldoutDocument(
+            source,
+            Array.from({ length: source.count }, (_, i) => i),
+            ['synthetic'],
+          ),
+        },
+      },
+    );
+  } finally {
+    model.dispose();
+  }
+  return { modelDir, root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
