@@ -428,6 +428,12 @@ export const configSchema = {
       default: 4096,
       env: 'ADAPTD_BUFFER_ROWS',
     },
+    targetWindows: {
+      doc: 'Recent target windows (values, embedding, labels) kept for adaptation and shadow scoring; the oldest go first',
+      format: 'positive-int',
+      default: 1024,
+      env: 'ADAPTD_BUFFER_TARGET_WINDOWS',
+    },
   },
   drift: {
     expectedRunTime: {
@@ -435,6 +441,56 @@ export const configSchema = {
       format: 'positive-int',
       default: 1000,
       env: 'ADAPTD_DRIFT_ERT',
+    },
+    sustainWindows: {
+      doc: 'Windows above the drift threshold within one alarm episode after which the drift counts as sustained (an adaptation trigger)',
+      format: 'positive-int',
+      default: 64,
+      env: 'ADAPTD_DRIFT_SUSTAIN_WINDOWS',
+    },
+    domainIntervalWindows: {
+      doc: 'Windows between domain-classifier scores of recent against reference embeddings, run in a worker thread; 0 turns the score off',
+      format: 'non-negative-int',
+      default: 512,
+      env: 'ADAPTD_DRIFT_DOMAIN_INTERVAL',
+    },
+    domainWindows: {
+      doc: 'Most recent embeddings the domain classifier scores against the reference',
+      format: 'positive-int',
+      default: 128,
+      env: 'ADAPTD_DRIFT_DOMAIN_WINDOWS',
+    },
+    domainPermutations: {
+      doc: 'Refits on shuffled domain labels for the null of the domain score; the cost grows with it',
+      format: 'positive-int',
+      default: 19,
+      env: 'ADAPTD_DRIFT_DOMAIN_PERMUTATIONS',
+    },
+  },
+  labels: {
+    holdoutBlockMs: {
+      doc: 'Length of the time blocks target windows are split by (ms): whole blocks are held back for shadow scoring',
+      format: 'positive-int',
+      default: 120_000,
+      env: 'ADAPTD_LABELS_HOLDOUT_BLOCK_MS',
+    },
+    holdoutEvery: {
+      doc: 'Every n-th time block is held back from adaptation for shadow scoring; 0 holds none back',
+      format: 'non-negative-int',
+      default: 5,
+      env: 'ADAPTD_LABELS_HOLDOUT_EVERY',
+    },
+    maxRanges: {
+      doc: 'Operator label ranges remembered to label windows scored after the label came; the oldest go first',
+      format: 'positive-int',
+      default: 256,
+      env: 'ADAPTD_LABELS_MAX_RANGES',
+    },
+    gcodeMotion: {
+      doc: 'Label the motion command (G0 to G3) of every window row from the executing G-code lines',
+      format: Boolean,
+      default: true,
+      env: 'ADAPTD_LABELS_GCODE_MOTION',
     },
   },
 } satisfies Schema<unknown>;
