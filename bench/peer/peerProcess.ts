@@ -28,16 +28,36 @@ export interface PeerTiming {
   cpu: number;
 }
 
+/**
+ * Which libblas.so.3 Debian's torch does its products with: OpenBLAS (what an optimised
+ * install gives) or the reference BLAS (what python3-torch alone pulls in).
+ */
+export type PeerBlas = 'openblas' | 'reference';
+
+const BLAS_DIRS: Record<PeerBlas, string> = {
+  openblas: '/usr/lib/x86_64-linux-gnu/openblas-pthread',
+  reference: '/usr/lib/x86_64-linux-gnu/blas',
+};
+
 export interface Peer {
   torch: string;
+  blas: PeerBlas;
+  /** The libblas the peer process has mapped, as it reports it. */
+  blasLibrary: string;
   request<T>(request: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
 
-export async function startPeer(folder: string): Promise<Peer> {
+export async function startPeer(folder: string, blas: PeerBlas = 'openblas'): Promise<Peer> {
   const child = spawn(PEER_PYTHON, [SCRIPT, folder], {
     stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    env: {
+      ...process.env,
+      OMP_NUM_THREADS: '1',
+      MKL_NUM_THREADS: '1',
+      OPENBLAS_NUM_THREADS: '1',
+      LD_LIBRARY_PATH: BLAS_DIRS[blas],
+    },
   });
   const lines = createInterface({ input: child.stdout });
   const pending: ((line: string) => void)[] = [];
@@ -48,9 +68,16 @@ export async function startPeer(folder: string): Promise<Peer> {
       pending.push(resolve);
       void exited.then((code) => reject(new Error(`the PyTorch peer exited with ${code}`)));
     });
-  const hello = JSON.parse(await next()) as { torch: string };
+  const hello = JSON.parse(await next()) as { torch: string; blas: string };
+  const expected = blas === 'openblas' ? 'openblas-pthread/libblas.so' : '/blas/libblas.so';
+  if (!hello.blas.includes(expected)) {
+    child.kill();
+    throw new Error(`the ${blas} peer mapped ${hello.blas}; run install-bench-tools.sh`);
+  }
   return {
     torch: hello.torch,
+    blas,
+    blasLibrary: hello.blas,
     async request<T>(request: Record<string, unknown>): Promise<T> {
       const reply = next();
       child.stdin.write(`${JSON.stringify(request)}\n`);
