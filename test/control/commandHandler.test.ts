@@ -45,7 +45,9 @@ function bed(options: { auth?: CommandAuth; labels?: LabelSink; cacheSize?: numb
   const count = async (name: 'commands' | 'commandsRejected', labels: Record<string, string>) => {
     const values = (await metrics[name].get()).values;
     const match = values.find((v) =>
-      Object.entries(labels).every(([k, value]) => v.labels[k] === value),
+      Object.entries(labels).every(
+        ([k, value]) => (v.labels as Record<string, unknown>)[k] === value,
+      ),
     );
     return match?.value ?? 0;
   };
