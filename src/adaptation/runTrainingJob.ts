@@ -11,10 +11,10 @@ import { readArrayFolder, writeArrayFolder } from './arrayFolder.js';
 import { applyAdapterWeights, readAdapterWeights, type AdapterWeights } from './adapterWeights.js';
 import { collapseStats, spread } from './collapseStats.js';
 import type { PairedScore, ShadowEvidence } from './promotionGate.js';
-import { readSnapshotFolder } from './snapshotFolder.js';
+import { readTargetSnapshot } from './snapshotFolder.js';
 import { loadSourceHoldout } from './sourceHoldout.js';
 import type { JobCounts, TrainingJob, TrainingResult } from './trainingProtocol.js';
-import { snapshotView, splitSnapshot } from './windowSnapshot.js';
+import { labelledIndices, snapshotView } from './windowSnapshot.js';
 
 export interface JobCallbacks {
   onProgress?: (done: number, total: number) => void;
@@ -52,8 +52,10 @@ export async function runTrainingJob(
       step: head.reads === 'step',
     };
     const strategy = findStrategy(job.strategy);
-    const snapshot = await readSnapshotFolder(job.snapshotDir);
-    const split = splitSnapshot(snapshot, head.name, job.holdBackShare, job.minHeldBack);
+    const snapshot = await readTargetSnapshot(job.snapshotDir);
+    const support = labelledIndices(snapshot.adapt, head.name);
+    const heldBackIndices = labelledIndices(snapshot.heldBack, head.name);
+    const targetIndices = range(0, snapshot.adapt.count);
     const { holdout, origin } = await loadSourceHoldout(
       bundle,
       job.dataDir,
@@ -70,18 +72,18 @@ export async function runTrainingJob(
     const sourceTrain = range(0, half);
     const sourceCheck = range(half, holdout.count);
     const counts: JobCounts = {
-      support: split.support.length,
-      heldBack: split.heldBack.length,
-      target: split.target.length,
+      support: support.length,
+      heldBack: heldBackIndices.length,
+      target: targetIndices.length,
       source: sourceTrain.length,
       sourceCheck: sourceCheck.length,
       holdout: origin,
     };
-    if (strategy.needsLabels && split.support.length === 0) {
+    if (strategy.needsLabels && support.length === 0) {
       throw new AdaptdError(
         'TRAINING_FAILED',
         `strategy ${strategy.name} needs labelled target windows for ${head.name} and the ` +
-          `buffer holds ${split.heldBack.length}, all held back for scoring`,
+          `buffer holds none outside the held-back blocks`,
       );
     }
     const started = Date.now();
@@ -90,8 +92,8 @@ export async function runTrainingJob(
       task,
       {
         source: snapshotView(holdout, sourceTrain),
-        target: snapshotView(snapshot, split.target, [head.name]),
-        support: split.support.length > 0 ? snapshotView(snapshot, split.support) : undefined,
+        target: snapshotView(snapshot.adapt, targetIndices, [head.name]),
+        support: support.length > 0 ? snapshotView(snapshot.adapt, support) : undefined,
       },
       {
         seed: job.seed,
@@ -115,9 +117,9 @@ export async function runTrainingJob(
     const classes = head.classes.length;
     const champion = (windows: LabelledWindows) => probabilities(base, windows, head.name, classes);
     const adapted = (windows: LabelledWindows) => challenger!.predict(windows);
-    const heldBack = snapshotView(snapshot, split.heldBack);
+    const heldBack = snapshotView(snapshot.heldBack, heldBackIndices);
     const sourceView = snapshotView(holdout, sourceCheck);
-    const targetView = snapshotView(snapshot, split.target, [head.name]);
+    const targetView = snapshotView(snapshot.adapt, targetIndices, [head.name]);
     const evidence: ShadowEvidence = {
       collapse: {
         champion: collapseStats(await champion(targetView), classes),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AdaptdError } from '../errors.js';
 import { readArrayFolder, writeArrayFolder } from './arrayFolder.js';
-import type { WindowSnapshot } from './windowSnapshot.js';
+import { join } from 'node:path';
+import type { TargetSnapshot, WindowSnapshot } from './windowSnapshot.js';
 
 const LABEL_PREFIX = 'label.';
 
@@ -12,12 +13,27 @@ const dimensionsSchema = z.object({
   contextSize: z.number().int().nonnegative(),
 });
 
-/** Writes a window snapshot to `dir` atomically, for the training process to read. */
+/** Writes a target snapshot to `dir` (one folder per part), for the training process to read. */
+export async function writeTargetSnapshot(dir: string, snapshot: TargetSnapshot): Promise<void> {
+  await writeSnapshotFolder(join(dir, 'adapt'), snapshot.adapt);
+  await writeSnapshotFolder(join(dir, 'heldBack'), snapshot.heldBack);
+}
+
+/** Reads a target snapshot written by writeTargetSnapshot. */
+export async function readTargetSnapshot(dir: string): Promise<TargetSnapshot> {
+  return {
+    adapt: await readSnapshotFolder(join(dir, 'adapt')),
+    heldBack: await readSnapshotFolder(join(dir, 'heldBack')),
+  };
+}
+
+/** Writes a window snapshot to `dir` atomically. */
 export async function writeSnapshotFolder(dir: string, snapshot: WindowSnapshot): Promise<void> {
   const { count, length, channels, contextSize } = snapshot;
   const labels = Object.fromEntries(
     Object.entries(snapshot.labels).map(([head, values]) => [`${LABEL_PREFIX}${head}`, values]),
   );
+  // Only the fields a snapshot has: the buffer's arrays may carry more (ids, embeddings).
   await writeArrayFolder(
     dir,
     { x: snapshot.x, mask: snapshot.mask, context: snapshot.context, ...labels },

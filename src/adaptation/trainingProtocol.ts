@@ -8,7 +8,7 @@ export interface TrainingJob {
   backend: BackendPreference;
   /** Adapter folder of the champion the challenger starts from; null: the source model. */
   championDir: string | null;
-  /** Window snapshot folder written by the daemon. */
+  /** Target snapshot folder written by the daemon (writeTargetSnapshot). */
   snapshotDir: string;
   /** Where the challenger's adapter weights go. */
   outDir: string;
@@ -18,8 +18,6 @@ export interface TrainingJob {
   batchSize: number;
   learningRate: number;
   seed: number;
-  holdBackShare: number;
-  minHeldBack: number;
   /** Folder of recorded runs, for a source holdout when the artifact ships none. */
   dataDir: string;
   sourceHoldoutWindows: number;

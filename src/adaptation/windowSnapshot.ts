@@ -20,9 +20,18 @@ export interface WindowSnapshot {
   labels: Record<string, Int32Array>;
 }
 
+/**
+ * A frozen copy of the target buffer: windows a challenger may learn from, and windows held
+ * back (by time block, see src/learning/holdout.ts) for shadow scoring only.
+ */
+export interface TargetSnapshot {
+  adapt: WindowSnapshot;
+  heldBack: WindowSnapshot;
+}
+
 /** Where the engine takes its target windows from (the daemon's bounded target buffer). */
 export interface TargetWindowSource {
-  snapshot(): WindowSnapshot | Promise<WindowSnapshot>;
+  snapshot(): TargetSnapshot;
 }
 
 /**
@@ -116,42 +125,11 @@ export function isLabelled(snapshot: WindowSnapshot, head: string, w: number): b
   return labels.subarray(w * per, (w + 1) * per).some((label) => label >= 0);
 }
 
-/** The roles of a snapshot's windows in one run. */
-export interface SnapshotSplit {
-  /** Labelled windows the challenger may learn from (shots). */
-  support: number[];
-  /** The latest labelled windows, kept back for shadow scoring only. */
-  heldBack: number[];
-  /** Every window outside `heldBack`, seen without labels by alignment terms. */
-  target: number[];
-}
-
-/**
- * Splits a snapshot for one run: the latest `holdBackShare` of the windows labelled for `head`
- * (at least `minHeldBack` where there are that many) are held back for scoring and never
- * trained on; the remaining labelled windows are support; the target set is every window not
- * held back. The latest are held back because they are closest to what the model will serve
- * next, and because neighbouring windows overlap: a random split would leak.
- */
-export function splitSnapshot(
-  snapshot: WindowSnapshot,
-  head: string,
-  holdBackShare: number,
-  minHeldBack: number,
-): SnapshotSplit {
-  const labelled: number[] = [];
-  for (let w = 0; w < snapshot.count; w += 1) {
-    if (isLabelled(snapshot, head, w)) labelled.push(w);
-  }
-  const wanted = Math.max(minHeldBack, Math.ceil(labelled.length * holdBackShare));
-  const heldCount = Math.min(labelled.length, wanted);
-  const heldBack = labelled.slice(labelled.length - heldCount);
-  const held = new Set(heldBack);
-  return {
-    support: labelled.slice(0, labelled.length - heldCount),
-    heldBack,
-    target: Array.from({ length: snapshot.count }, (_, w) => w).filter((w) => !held.has(w)),
-  };
+/** Windows with at least one known label for `head`, in order. */
+export function labelledIndices(snapshot: WindowSnapshot, head: string): number[] {
+  const out: number[] = [];
+  for (let w = 0; w < snapshot.count; w += 1) if (isLabelled(snapshot, head, w)) out.push(w);
+  return out;
 }
 
 /**

@@ -9,7 +9,11 @@ import {
   SOURCE_HOLDOUT_DOCUMENT,
   sourceHoldoutDocument,
 } from '../../src/adaptation/sourceHoldout.js';
-import { toSnapshot, type WindowSnapshot } from '../../src/adaptation/windowSnapshot.js';
+import {
+  toSnapshot,
+  type TargetSnapshot,
+  type WindowSnapshot,
+} from '../../src/adaptation/windowSnapshot.js';
 import { syntheticWindows } from '../support/syntheticWindows.js';
 import { TINY_HEADS } from '../support/tinyBundle.js';
 import { tinyConfig } from '../support/tinyModel.js';
@@ -22,7 +26,7 @@ export const CHANNELS = SCHEMA.channels.length;
  * Synthetic windows (operation sets the first modality's mean) with every value shifted by
  * `shift`: a target domain the source model was not trained on.
  */
-export function shiftedSnapshot(count: number, seed: number, shift = 0): WindowSnapshot {
+export function shiftedWindows(count: number, seed: number, shift = 0): WindowSnapshot {
   const windows = syntheticWindows(count, LENGTH, CHANNELS, CONTEXT_SIZE, seed);
   const snapshot = toSnapshot(
     windows,
@@ -30,6 +34,19 @@ export function shiftedSnapshot(count: number, seed: number, shift = 0): WindowS
   );
   for (let i = 0; i < snapshot.x.length; i += 1) snapshot.x[i]! += shift;
   return snapshot;
+}
+
+/** A target snapshot of shifted synthetic windows: `adapt` windows and `heldBack` ones. */
+export function shiftedSnapshot(
+  adapt: number,
+  heldBack: number,
+  seed: number,
+  shift = 0.5,
+): TargetSnapshot {
+  return {
+    adapt: shiftedWindows(adapt, seed, shift),
+    heldBack: shiftedWindows(heldBack, seed + 1000, shift),
+  };
 }
 
 /**

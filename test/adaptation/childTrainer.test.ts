@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { childExecArgv, ChildTrainer } from '../../src/adaptation/childTrainer.js';
 import { readArrayFolder } from '../../src/adaptation/arrayFolder.js';
-import { writeSnapshotFolder } from '../../src/adaptation/snapshotFolder.js';
+import { writeTargetSnapshot } from '../../src/adaptation/snapshotFolder.js';
 import type { TrainingJob } from '../../src/adaptation/trainingProtocol.js';
 import { isAdaptdError } from '../../src/errors.js';
 import { adaptationBundle, shiftedSnapshot } from './adaptationFixture.js';
@@ -12,7 +12,7 @@ async function jobFor(t: import('node:test').TestContext, steps: number): Promis
   const bundle = await adaptationBundle();
   t.after(() => bundle.cleanup());
   const snapshotDir = join(bundle.root, 'snapshot');
-  await writeSnapshotFolder(snapshotDir, shiftedSnapshot(120, 9, 0.5));
+  await writeTargetSnapshot(snapshotDir, shiftedSnapshot(84, 36, 9));
   return {
     modelDir: bundle.modelDir,
     backend: 'cpu',
@@ -25,8 +25,6 @@ async function jobFor(t: import('node:test').TestContext, steps: number): Promis
     batchSize: 16,
     learningRate: 3e-3,
     seed: 1,
-    holdBackShare: 0.3,
-    minHeldBack: 20,
     dataDir: '',
     sourceHoldoutWindows: 512,
   };

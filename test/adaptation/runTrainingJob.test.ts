@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readArrayFolder } from '../../src/adaptation/arrayFolder.js';
 import { runTrainingJob } from '../../src/adaptation/runTrainingJob.js';
-import { writeSnapshotFolder } from '../../src/adaptation/snapshotFolder.js';
+import { writeTargetSnapshot } from '../../src/adaptation/snapshotFolder.js';
 import type { TrainingJob } from '../../src/adaptation/trainingProtocol.js';
 import { adaptationBundle, shiftedSnapshot } from './adaptationFixture.js';
 
@@ -12,7 +12,7 @@ describe('runTrainingJob', () => {
     const bundle = await adaptationBundle();
     t.after(() => bundle.cleanup());
     const snapshotDir = join(bundle.root, 'snapshot');
-    await writeSnapshotFolder(snapshotDir, shiftedSnapshot(160, 9, 0.5));
+    await writeTargetSnapshot(snapshotDir, shiftedSnapshot(112, 48, 9));
     const job: TrainingJob = {
       modelDir: bundle.modelDir,
       backend: 'cpu',
@@ -25,15 +25,13 @@ describe('runTrainingJob', () => {
       batchSize: 16,
       learningRate: 3e-3,
       seed: 1,
-      holdBackShare: 0.3,
-      minHeldBack: 20,
       dataDir: '',
       sourceHoldoutWindows: 512,
     };
     const result = await runTrainingJob(job);
     assert.equal(result.counts.holdout, 'artifact', 'the source holdout comes from the artifact');
-    assert.equal(result.counts.heldBack, 48, '30% of 160 labelled windows are held back');
-    assert.equal(result.counts.support, 112, 'the rest are support');
+    assert.equal(result.counts.heldBack, 48, 'the held-back windows are scored');
+    assert.equal(result.counts.support, 112, 'the labelled adaptation windows are support');
     const target = result.evidence.target;
     assert.ok(target !== undefined, 'held-back windows were scored');
     assert.ok(
