@@ -1,7 +1,6 @@
 import { AdaptdError } from '../errors.js';
-import { standardisePooled } from '../strategies/alignment/mmdStatistic.js';
+import { logisticDomainClassifier } from '../strategies/selection/logisticDomainClassifier.js';
 import { seededRandom, shuffled } from '../util/random.js';
-import { fitLogistic, logisticLogits } from './logisticRegression.js';
 
 export interface DomainScoreOptions {
   folds?: number;
@@ -9,6 +8,7 @@ export interface DomainScoreOptions {
   permutations?: number;
   /** The null quantile the AUROC must exceed to alarm; 0.95 by default. */
   alarmQuantile?: number;
+  /** L2 penalty of the logistic regression (see `logisticDomainClassifier`). */
   l2?: number;
   seed?: number;
 }
@@ -28,18 +28,20 @@ export interface DomainScore {
 }
 
 /**
- * A periodic second opinion on drift: a logistic regression tells reference embeddings
- * [n, dim] from recent target embeddings [m, dim] (features standardised with pooled
- * statistics, both domains weighted equally), scored out of fold. Its alarm is calibrated
- * by retraining on shuffled domain labels, which keeps the folds and so any optimism of
- * the fitting procedure in the null.
+ * A periodic second opinion on drift: a logistic regression (`logisticDomainClassifier`,
+ * standardised on each fold's training rows, both domains weighted equally) tells reference
+ * embeddings [n, dim] from recent target embeddings [m, dim], scored out of fold. Its alarm
+ * is calibrated by retraining on shuffled domain labels, which keeps the folds and so any
+ * optimism of the fitting procedure in the null.
  *
  * Recent rows are time-ordered and overlap, so they are cut into contiguous folds: random
- * folds would put near-copies of a held-out window in training. The permutation null does
- * not cover the autocorrelation itself: a short recent stretch of one program can be told
- * from a reference of many runs without any drift, as with the MMD; read the score
- * against the same score on held-out source runs. Cost: (1 + permutations) x folds
- * Newton fits of O((n+m) dim^2) per step.
+ * folds would put near-copies of a held-out window in training. The shuffled-label null
+ * does not cover the autocorrelation itself: a stretch of one run can be told from a
+ * reference of other runs without any drift. On the recorded runs, held-out source runs
+ * score an AUROC of 0.93 to 0.99 against the reference, far above a null 95% of about
+ * 0.65, so there this alarm fires on every run; read the score against the same score on
+ * held-out source runs. Cost: (1 + permutations) x folds fits of 300 gradient steps,
+ * O(300 (n+m) dim) each.
  */
 export function domainClassifierScore(
   reference: Float32Array,
@@ -59,7 +61,9 @@ export function domainClassifierScore(
       { context: { folds, n, m } },
     );
   }
-  const x = standardisePooled(reference, recent, dim);
+  const x = new Float32Array(reference.length + recent.length);
+  x.set(reference);
+  x.set(recent, reference.length);
   const random = seededRandom(options.seed ?? 1);
   const foldOf = Int32Array.from([
     ...shuffled(
@@ -69,7 +73,7 @@ export function domainClassifierScore(
     ...Array.from({ length: m }, (_, i) => Math.floor((i * folds) / m)),
   ]);
   const labels = Uint8Array.from({ length: n + m }, (_, i) => (i < n ? 0 : 1));
-  const scoreWith = (y: Uint8Array) => outOfFold(x, y, foldOf, folds, dim, options.l2 ?? 1);
+  const scoreWith = (y: Uint8Array) => outOfFold(x, y, foldOf, folds, dim, options.l2);
   const observed = scoreWith(labels);
   const nullAurocs = Array.from(
     { length: permutations },
@@ -87,38 +91,38 @@ export function domainClassifierScore(
   };
 }
 
-/** Out-of-fold logits of each row, then AUROC and balanced error of labels y [rows]. */
+/** Out-of-fold P(recent) of each row of x [rows, dim], then AUROC and balanced error of y. */
 function outOfFold(
-  x: Float64Array,
+  x: Float32Array,
   y: Uint8Array,
   foldOf: Int32Array,
   folds: number,
   dim: number,
-  l2: number,
+  l2: number | undefined,
 ): { auroc: number; error: number } {
   const positives = y.reduce((a, b) => a + b, 0);
   const negatives = y.length - positives;
-  const weights = Float64Array.from(y, (label) =>
-    label === 1 ? y.length / (2 * positives) : y.length / (2 * negatives),
-  );
-  const logits = new Float64Array(y.length);
+  const probabilities = new Float64Array(y.length);
   for (let f = 0; f < folds; f += 1) {
-    const train = [...foldOf.keys()].filter((i) => foldOf[i] !== f);
-    const test = [...foldOf.keys()].filter((i) => foldOf[i] === f);
-    const beta = fitLogistic(rowsOf(x, train, dim), yOf(y, train), dim, {
-      l2,
-      sampleWeights: train.map((i) => weights[i]!),
+    const train = (label: number) =>
+      rowsOf(
+        x,
+        [...foldOf.keys()].filter((i) => foldOf[i] !== f && y[i] === label),
+        dim,
+      );
+    const probability = logisticDomainClassifier(train(0), train(1), dim, { l2 });
+    foldOf.forEach((fold, i) => {
+      if (fold === f) probabilities[i] = probability(x, i);
     });
-    logitsInto(logits, test, logisticLogits(beta, rowsOf(x, test, dim), dim));
   }
   let falsePositives = 0;
   let falseNegatives = 0;
   y.forEach((label, i) => {
-    if (label === 1 && logits[i]! <= 0) falseNegatives += 1;
-    if (label === 0 && logits[i]! > 0) falsePositives += 1;
+    if (label === 1 && probabilities[i]! <= 0.5) falseNegatives += 1;
+    if (label === 0 && probabilities[i]! > 0.5) falsePositives += 1;
   });
   return {
-    auroc: auroc(logits, y),
+    auroc: auroc(probabilities, y),
     error: (falsePositives / negatives + falseNegatives / positives) / 2,
   };
 }
@@ -146,16 +150,8 @@ export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): num
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-function rowsOf(x: Float64Array, indices: readonly number[], dim: number): Float64Array {
-  const out = new Float64Array(indices.length * dim);
+function rowsOf(x: Float32Array, indices: readonly number[], dim: number): Float32Array {
+  const out = new Float32Array(indices.length * dim);
   indices.forEach((i, r) => out.set(x.subarray(i * dim, (i + 1) * dim), r * dim));
   return out;
-}
-
-function yOf(y: Uint8Array, indices: readonly number[]): Uint8Array {
-  return Uint8Array.from(indices, (i) => y[i]!);
-}
-
-function logitsInto(out: Float64Array, indices: readonly number[], values: Float64Array): void {
-  indices.forEach((i, r) => (out[i] = values[r]!));
 }

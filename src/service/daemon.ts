@@ -19,6 +19,9 @@ import { Lifecycle } from './lifecycle.js';
 import { rejectRouting } from './rejectRouting.js';
 import type { Transports, TransportFactory } from './transports.js';
 
+/** Longest a status message may hold up a start or stop. */
+const STATUS_PUBLISH_TIMEOUT_MS = 2000;
+
 export interface DaemonOptions {
   config: AdaptdConfig;
   /** The root logger, bound to the machine id; each part gets a child. */
@@ -265,9 +268,22 @@ export class Daemon {
       session: this.session,
       ts: Date.now(),
     };
-    await this.transports.output
-      .publish('status', status)
-      .catch((error: unknown) => this.log.warn({ err: error, state }, 'status not published'));
+    // Best effort and bounded: with the broker gone a publish waits for a reconnect that may
+    // never come, and a stop must not hang on it (MQTT's last will reports the loss instead).
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.log.warn({ state }, 'status not published: the broker did not take it in time');
+        resolve();
+      }, STATUS_PUBLISH_TIMEOUT_MS);
+    });
+    await Promise.race([
+      this.transports.output
+        .publish('status', status)
+        .catch((error: unknown) => this.log.warn({ err: error, state }, 'status not published')),
+      timeout,
+    ]);
+    clearTimeout(timer);
   }
 
   private modelVersion(): string {

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { auroc, domainClassifierScore } from '../../src/drift/domainClassifier.js';
-import { fitLogistic, logisticLogits } from '../../src/drift/logisticRegression.js';
 import { seededRandom } from '../../src/util/random.js';
 import { gaussianRows } from './syntheticStreams.js';
 
@@ -44,27 +43,5 @@ describe('auroc', () => {
       }),
     );
     assert.ok(Math.abs(auroc(scores, labels) - wins / pairs) < 1e-12, 'pairwise count');
-  });
-});
-
-describe('fitLogistic', () => {
-  it('recovers the coefficients of a logistic model', () => {
-    const random = seededRandom(11);
-    const n = 4000;
-    const x = Float64Array.from({ length: n * 2 }, () => random() * 4 - 2);
-    const truth = [1.5, -2, 0.5];
-    const y = Uint8Array.from({ length: n }, (_, i) => {
-      const z = truth[0]! * x[2 * i]! + truth[1]! * x[2 * i + 1]! + truth[2]!;
-      return random() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-    });
-    const beta = fitLogistic(x, y, 2, { l2: 1e-6 });
-    truth.forEach((value, j) =>
-      assert.ok(Math.abs(beta[j]! - value) < 0.2, `coefficient ${j}: ${beta[j]} against ${value}`),
-    );
-    const logits = logisticLogits(beta, x.subarray(0, 2), 2);
-    assert.ok(
-      Math.abs(logits[0]! - (beta[0]! * x[0]! + beta[1]! * x[1]! + beta[2]!)) < 1e-12,
-      'logit of the first row',
-    );
   });
 });

@@ -19,7 +19,13 @@ import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
-import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
+import {
+  bedConfig,
+  persistentMosquitto,
+  promtoolCheck,
+  seriesValue,
+  startDaemon,
+} from './daemonBed.js';
 
 const MACHINE = 'mill-it';
 
@@ -241,6 +247,71 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
         expected,
       );
       assert.ok(second.predictions.items.length >= 22 - 9);
+    },
+  );
+
+  it(
+    'loses no window when the broker goes away and comes back under a running daemon',
+    { timeout: 120_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const broker = await persistentMosquitto(t);
+      const prefix = `adaptd-it/${uniqueName('reconnect')}`;
+      const {
+        daemon,
+        predictions,
+        base: http,
+      } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_WINDOW_LENGTH: '16',
+          ADAPTD_WINDOW_STRIDE: '4',
+          ADAPTD_MQTT_URL: broker.url,
+          ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+          ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+        }),
+      );
+      const base = Date.now() - 600_000;
+      const row = (i: number) => ({ ...sample(i), ts: base + 250 * i });
+      const publish = async (from: number, to: number) => {
+        const client = await connectAsync(broker.url, { reconnectPeriod: 0 });
+        for (let i = from; i < to; i += 1) {
+          await client.publishAsync(`${prefix}/${MACHINE}/sensors`, JSON.stringify(row(i)), {
+            qos: 1,
+          });
+        }
+        await client.endAsync();
+      };
+      await publish(0, 50);
+      await predictions.first(9, 30_000, 'predictions before the broker restart');
+      await broker.stop();
+      await withDeadline(
+        (async () => {
+          const connected = async () =>
+            (await (await fetch(`${http}/metrics`)).text()).includes(
+              'adaptd_broker_connected{transport="mqtt"} 0',
+            );
+          while (!(await connected())) await quietFor(50);
+        })(),
+        10_000,
+        'the daemon noticing the broker is gone',
+      );
+      await broker.start();
+      await publish(50, 100);
+      // Rows 0..99: windows start at rows 0, 4, ..., 84: 22 in all, each published once.
+      await predictions.first(22, 60_000, 'predictions after the broker restart');
+      await quietFor(500);
+
+      const starts = predictions.items.map((p) => p.window.from);
+      assert.deepEqual(
+        starts,
+        Array.from({ length: 22 }, (_, k) => row(4 * k).ts),
+      );
+      // The daemon stops cleanly on the broker it reconnected to.
+      await withDeadline(daemon.stop(), 30_000, 'the daemon stopping after the restart');
     },
   );
 });

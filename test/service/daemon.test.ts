@@ -139,6 +139,30 @@ describe('Daemon', () => {
     }
   });
 
+  it('stops although the broker never takes its status messages', async () => {
+    const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+    const journal: string[] = [];
+    const { output, transports } = fakeTransports(journal);
+    const daemon = new Daemon({
+      config: testConfig(bundle.dir),
+      logger: silentLogger,
+      version: 'test',
+      transports: () => transports,
+      selectBackend: cpuBackend,
+      defaultMetrics: false,
+    });
+    try {
+      await daemon.start();
+      // From here on every publish waits for a broker that never comes back.
+      output.gate = new Promise<void>(() => undefined);
+      await daemon.stop('test');
+      assert.ok(journal.includes('output stop'), `the outputs were not stopped: ${journal.join()}`);
+      assert.ok(journal.includes('input stop'), `the inputs were not stopped: ${journal.join()}`);
+    } finally {
+      await bundle.cleanup();
+    }
+  });
+
   it('refuses a configured window length the model does not take', async () => {
     const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
     const daemon = new Daemon({

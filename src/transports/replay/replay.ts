@@ -53,6 +53,8 @@ export interface ReplayOptions {
   /** Called as each run starts, with the times its rows are stamped with. */
   readonly onRun?: (run: ReplayedRun) => void;
   readonly signal?: AbortSignal;
+  /** Reads one run; readRun by default (a benchmark passes frames read beforehand). */
+  readonly read?: (run: RunInfo) => Promise<RunFrame>;
   readonly clock?: ReplayClock;
   readonly logger?: Logger;
 }
@@ -87,6 +89,7 @@ export async function replayRuns(options: ReplayOptions): Promise<ReplayResult> 
   }
   const stopped = () => signal?.aborted === true;
   const clock = options.clock ?? realClock;
+  const read = options.read ?? readRun;
   const logger = (options.logger ?? silentLogger).child({ component: 'replay' });
   const batchRows = options.batchRows ?? defaultBatch(speed);
   const gapMs = options.gapMs ?? 5_000;
@@ -97,10 +100,10 @@ export async function replayRuns(options: ReplayOptions): Promise<ReplayResult> 
   // Wall time at which recorded time startTs is due.
   const wallStart = clock.now();
   const recordedStart = startTs;
-  let next: Promise<RunFrame> | undefined = runs[0] === undefined ? undefined : readRun(runs[0]);
+  let next: Promise<RunFrame> | undefined = runs[0] === undefined ? undefined : read(runs[0]);
   for (let r = 0; r < runs.length && next !== undefined && !stopped(); r += 1) {
     const frame = await next;
-    next = runs[r + 1] === undefined ? undefined : readRun(runs[r + 1]!);
+    next = runs[r + 1] === undefined ? undefined : read(runs[r + 1]!);
     const span = {
       run: frame.info,
       from: startTs,

@@ -127,6 +127,8 @@ describe('validateMessage', () => {
     assert.equal(reasonOf('commands', { ...command, expiresAt: NOW - 30_000 }), 'ok');
     assert.equal(reasonOf('commands', { ...command, expiresAt: 5 }), 'timestamp');
     assert.equal(reasonOf('commands', { command: 'reset' }), 'schema');
+    const overflowing = '{"requestId": "r-8", "command": "label", "args": {"weight": 1e999}}';
+    assert.equal(reasonOf('commands', overflowing), 'non_finite');
     assert.equal(reasonOf('commands', { ...command, command: 'Reset!' }), 'schema');
     assert.equal(reasonOf('commands', { ...command, args: [1, 2] }), 'schema');
   });
