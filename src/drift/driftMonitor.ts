@@ -104,6 +104,21 @@ export class DriftMonitor {
     return { ...this.counts };
   }
 
+  /** The alarm episode under way and its cause, or undefined while the stream is quiet. */
+  get activeEpisode(): { cause: 'machine' | PlannedChange } | undefined {
+    return this.episode === undefined ? undefined : { cause: this.episode.explained ?? 'machine' };
+  }
+
+  /** Steps since the last reset (or since the monitor was made). */
+  get stepsSinceReset(): number {
+    return this.steps;
+  }
+
+  /** The window's embeddings as given, oldest first: [count, dim] row-major. */
+  recentEmbeddings(): Float64Array {
+    return this.mmd.windowRows();
+  }
+
   /** Adds one window's embedding [units] and says whether the stream has drifted. */
   observe(embedding: ArrayLike<number>, context: DriftContext = {}): DriftObservation {
     this.notice('program', this.programId, context.programId);

@@ -11,6 +11,8 @@ import {
   type BackendPreference,
 } from '../model/backend/selectBackend.js';
 import { loadModelBundle, type ModelBundle } from '../model/modelBundle.js';
+import { parseDriftDocument } from '../drift/driftDocument.js';
+import { LearningLoop } from '../learning/learningLoop.js';
 import { buildPipeline, type BuiltPipeline } from '../pipeline/buildPipeline.js';
 import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { EventLoopMonitor } from './eventLoopMonitor.js';
@@ -57,6 +59,7 @@ export class Daemon {
   private http: HttpServer | undefined;
   private transports: Transports | undefined;
   private built: BuiltPipeline | undefined;
+  private learningLoop: LearningLoop | undefined;
   private inputsUp = false;
   private stopping: Promise<void> | undefined;
   private readonly session = Date.now();
@@ -72,9 +75,11 @@ export class Daemon {
       .add({ name: 'model', start: () => this.startModel(), stop: () => this.stopModel() })
       .add({ name: 'http', start: () => this.startHttp(), stop: () => this.stopHttp() })
       .add({ name: 'outputs', start: () => this.startOutputs(), stop: () => this.stopOutputs() })
+      .add({ name: 'learning', start: () => this.startLearning(), stop: () => this.stopLearning() })
       .add(
         rejectRouting({
           transports: () => this.requireTransports(),
+          extra: () => [this.learning.rejects$],
           metrics: () => this.requireMetrics(),
           deadLetterBytes: options.config.messages.deadLetterBytes,
           logger: options.logger,
@@ -88,6 +93,15 @@ export class Daemon {
   httpAddress(): { host: string; port: number } {
     if (this.http === undefined) throw new AdaptdError('INTERNAL', 'daemon not started');
     return this.http.address();
+  }
+
+  /**
+   * Drift, labels, prototypes and the target buffer (see LearningLoop): the adaptation engine
+   * follows `learning.drift$`, takes `learning.snapshot()` and calls `learning.resetDrift()`.
+   */
+  get learning(): LearningLoop {
+    if (this.learningLoop === undefined) throw new AdaptdError('INTERNAL', 'daemon not started');
+    return this.learningLoop;
   }
 
   /** Ids of the recorded runs whose data made the model in service (from its manifest). */
@@ -196,10 +210,47 @@ export class Daemon {
     await this.transports?.output.stop();
   }
 
+  private startLearning(): Promise<void> {
+    const { config } = this.options;
+    const bundle = this.requireBundle();
+    const document = bundle.documents['drift.json'];
+    const modelConfig = bundle.model.config;
+    this.learningLoop = new LearningLoop(
+      {
+        heads: modelConfig.heads,
+        shape: {
+          length: modelConfig.windowLength,
+          channels: modelConfig.channels,
+          contextSize: modelConfig.contextSize,
+          units: modelConfig.recurrentUnits,
+        },
+        drift: document === undefined ? undefined : parseDriftDocument(document),
+        ert: config.drift.expectedRunTime,
+        sustainWindows: config.drift.sustainWindows,
+        domain: {
+          intervalWindows: config.drift.domainIntervalWindows,
+          windows: config.drift.domainWindows,
+          permutations: config.drift.domainPermutations,
+        },
+        bufferWindows: config.buffers.targetWindows,
+        holdout: { blockMs: config.labels.holdoutBlockMs, every: config.labels.holdoutEvery },
+        maxLabelRanges: config.labels.maxRanges,
+        gcodeMotion: config.labels.gcodeMotion,
+      },
+      { output: this.requireTransports().output, metrics: this.requireMetrics(), logger: this.log },
+    );
+    return Promise.resolve();
+  }
+
+  private async stopLearning(): Promise<void> {
+    await this.learningLoop?.stop();
+  }
+
   private startPipeline(): Promise<void> {
     const { config } = this.options;
     const bundle = this.requireBundle();
     const { inputs, output } = this.requireTransports();
+    const learning = this.learning;
     this.built = buildPipeline(
       {
         machineId: config.machine.id,
@@ -220,6 +271,9 @@ export class Daemon {
         versions: () => ({ modelVersion: this.modelVersion(), adapterVersion: null }),
         logger: this.log,
         onInputError: (error) => this.options.onFatal?.(error),
+        onScored: (predictions) => learning.onScored(predictions),
+        onGcode: (line) => learning.onGcode(line),
+        onLabel: (label, origin) => learning.onLabel(label, origin),
       },
     );
     this.built.worker.predictions$.subscribe(this.predictions$);

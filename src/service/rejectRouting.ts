@@ -1,7 +1,8 @@
-import { merge, type Subscription } from 'rxjs';
+import { merge, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../log.js';
 import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
 import { routeRejects } from '../transports/deadLetters.js';
+import type { Reject } from '../transports/inputSource.js';
 import { RejectCounter } from '../transports/rejectCounter.js';
 import type { Component } from './lifecycle.js';
 import type { Transports } from './transports.js';
@@ -9,6 +10,8 @@ import type { Transports } from './transports.js';
 export interface RejectRoutingOptions {
   /** Read at start: the transports exist by then. */
   transports: () => Transports;
+  /** Rejects found past the transport (e.g. labels for heads the model lacks); read at start. */
+  extra?: () => ReadonlyArray<Observable<Reject>>;
   metrics: () => DaemonMetrics;
   deadLetterBytes: number;
   logger: Logger;
@@ -29,7 +32,8 @@ export function rejectRouting(options: RejectRoutingOptions): Component {
       const metrics = options.metrics();
       const logger = options.logger.child({ component: 'rejects' });
       counter = new RejectCounter({ count: (reason) => metrics.rejected.inc({ reason }), logger });
-      subscription = routeRejects(merge(...inputs.map((input) => input.rejects$)), {
+      const extra = options.extra?.() ?? [];
+      subscription = routeRejects(merge(...inputs.map((input) => input.rejects$), ...extra), {
         counter,
         output,
         logger,
