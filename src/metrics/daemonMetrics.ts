@@ -113,6 +113,8 @@ export class DaemonMetrics {
   readonly promotions: Counter;
   readonly rollbacks: Counter;
   readonly lastPromotion: Gauge;
+  readonly shadowScore: Gauge<LabelsOf<typeof METRICS.shadowScore>>;
+  private readonly adapterInfo: Gauge<LabelsOf<typeof METRICS.adapterInfo>>;
   readonly commands: Counter<LabelsOf<typeof METRICS.commands>>;
   readonly commandsRejected: Counter<LabelsOf<typeof METRICS.commandsRejected>>;
   readonly stateWrites: Counter<LabelsOf<typeof METRICS.stateWrites>>;
@@ -178,6 +180,9 @@ export class DaemonMetrics {
     this.promotions = counter(registry, METRICS.promotions);
     this.rollbacks = counter(registry, METRICS.rollbacks);
     this.lastPromotion = settableGauge(registry, METRICS.lastPromotion);
+    this.shadowScore = settableGauge(registry, METRICS.shadowScore);
+    this.adapterInfo = settableGauge(registry, METRICS.adapterInfo);
+    this.setAdapterVersion(null);
     this.commands = counter(registry, METRICS.commands);
     this.commandsRejected = counter(registry, METRICS.commandsRejected);
     this.stateWrites = counter(registry, METRICS.stateWrites);
@@ -193,6 +198,12 @@ export class DaemonMetrics {
     this.lastStateWrite.set(0);
     this.commandsRejected.inc({ reason: 'unauthenticated' }, 0);
     this.stateQuarantined.inc({ reason: 'checksum' }, 0);
+  }
+
+  /** The adapter version in service for the info metric; null while the source model serves. */
+  setAdapterVersion(version: string | null): void {
+    this.adapterInfo.reset();
+    this.adapterInfo.set({ adapter_version: version ?? 'none' }, 1);
   }
 
   /** Installs the probes of the running parts; until then the gauges read zero. */

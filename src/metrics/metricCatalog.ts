@@ -193,6 +193,20 @@ export const METRICS = {
     help: 'Unix time of the latest promotion; 0 while the source model serves unadapted.',
     labelNames: [],
   },
+  shadowScore: {
+    name: 'adaptd_shadow_balanced_accuracy_ratio',
+    type: 'gauge',
+    help:
+      'Balanced accuracy of the latest shadow scoring, by model (champion, challenger) and set ' +
+      '(target: held-back labelled target windows; source: the source holdout).',
+    labelNames: ['model', 'set'],
+  },
+  adapterInfo: {
+    name: 'adaptd_adapter_info',
+    type: 'gauge',
+    help: 'The adapter version in service (value 1); adapter_version="none" while the source model serves.',
+    labelNames: ['adapter_version'],
+  },
   commands: {
     name: 'adaptd_commands_total',
     type: 'counter',
