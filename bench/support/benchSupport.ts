@@ -12,7 +12,7 @@ import { readRun } from '../../src/data/runReader.js';
 import { buildWindowSet } from '../../src/data/windows.js';
 import { labelledWindows, type ModelBundle } from '../../src/model/modelBundle.js';
 import type { LabelledWindows } from '../../src/model/training/windowBatch.js';
-import { selectRuns } from '../../src/transports/replay/selectRuns.js';
+import { selectRuns, type RunChoice } from '../../src/transports/replay/selectRuns.js';
 
 export const median = (xs: readonly number[]): number => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -94,24 +94,25 @@ export async function writeResults(
 }
 
 /**
- * At least about `wanted` real windows of the recorded runs (the runs named, in that order,
- * else all runs), cut as the bundle's model expects.
+ * Real windows of the recorded runs cut as the bundle's model expects: of every run chosen
+ * (by id or group), else of the first runs until about `wanted` windows.
  */
 export async function realWindows(
   bundle: ModelBundle,
   wanted: number,
-  runIds?: readonly string[],
+  choice?: RunChoice,
 ): Promise<LabelledWindows> {
   const frames = [];
   let rows = 0;
   const all = await listRuns(defaultDataDir());
-  const runs = runIds === undefined ? all : selectRuns(all, { runs: runIds });
+  const runs = choice === undefined ? all : selectRuns(all, choice);
   for (const run of runs) {
     const frame = await readRun(run);
     frames.push(frame);
     rows += frame.rows;
-    // Stretches lose some windows at their edges: read about twice what is wanted.
-    if (rows / bundle.window.stride >= 2 * wanted) break;
+    // Stretches lose some windows at their edges: read about twice what is wanted, and every
+    // run named.
+    if (choice === undefined && rows / bundle.window.stride >= 2 * wanted) break;
   }
   return labelledWindows(buildWindowSet(frames, bundle.schema, bundle.normaliser, bundle.window));
 }
@@ -119,3 +120,25 @@ export async function realWindows(
 /** Rounds for tables. */
 export const fixed = (value: number, digits = 1): string =>
   Number.isFinite(value) ? value.toFixed(digits) : '-';
+
+/**
+ * A fixed buffer of `count` windows of a set, spread evenly over it (so every run and
+ * operation read contributes), as a set of its own with window-level labels carried along.
+ */
+export function windowBuffer(windows: LabelledWindows, count: number): LabelledWindows {
+  const n = Math.min(count, windows.count);
+  const chosen = Array.from({ length: n }, (_, i) => Math.floor((i * windows.count) / n));
+  const labels: Record<string, Int32Array> = {};
+  for (const [head, all] of Object.entries(windows.labels)) {
+    if (all.length === windows.count) labels[head] = Int32Array.from(chosen, (w) => all[w]!);
+  }
+  return {
+    count: n,
+    length: windows.length,
+    channels: windows.channels,
+    contextSize: windows.contextSize,
+    gather: (indices) => windows.gather(indices.map((i) => chosen[i]!)),
+    context: (indices) => windows.context(indices.map((i) => chosen[i]!)),
+    labels,
+  };
+}
