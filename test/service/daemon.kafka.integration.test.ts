@@ -1,14 +1,22 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { buildSchema } from '../../src/data/channelSchema.js';
+import { Normaliser } from '../../src/data/normaliser.js';
+import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
+import { readRun } from '../../src/data/runReader.js';
 import { silentLogger } from '../../src/log.js';
+import { KafkaInputPublisher } from '../../src/transports/kafka/kafkaInputPublisher.js';
 import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
 import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import { KafkaTopics } from '../../src/transports/messages/topics.js';
+import { replayRuns } from '../../src/transports/replay/replay.js';
 import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
 import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
+import { expectedWindows } from './expectedWindows.js';
 
 const MACHINE = 'mill-kafka';
 
@@ -55,6 +63,70 @@ async function machineSide(t: TestContext, prefix: string) {
 }
 
 describe('adaptd daemon over the real Kafka', { skip: servicesSkip() }, () => {
+  it(
+    'replays a recorded run: one prediction per window, counts on /metrics that promtool passes',
+    { timeout: 180_000 },
+    async (t) => {
+      const [info] = (await listRuns(defaultDataDir())).filter((run) => run.id === 'pocket_009');
+      assert.ok(info, 'pocket_009 is in the data folder');
+      const frame = await readRun(info);
+      const schema = buildSchema([frame], { boards: ['frame_r2', 'y_bed__3'] });
+      const normaliser = Normaliser.fit([frame], schema);
+      const bundle = await saveTinyBundle(schema, normaliser, { length: 64, stride: 16 });
+      t.after(() => bundle.cleanup());
+      const prefix = uniqueName('adaptd-it');
+      const machine = await machineSide(t, prefix);
+      const { predictions, base } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_KAFKA_BROKERS: service('kafka'),
+          ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
+          ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
+          ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+        }),
+      );
+      const startMs = Date.now() - 3_600_000;
+      const expected = expectedWindows(frame, schema, normaliser, startMs, MACHINE);
+      assert.ok(expected.length >= 10, `${expected.length} windows expected`);
+
+      const publisher = new KafkaInputPublisher({
+        client: new KafkajsClient({
+          clientId: uniqueName('replay'),
+          brokers: [service('kafka')],
+          logger: silentLogger,
+        }),
+        topics: new KafkaTopics(prefix),
+        machine: MACHINE,
+        partitions: 1,
+      });
+      await publisher.start();
+      t.after(() => publisher.stop());
+      const replay = await replayRuns({ runs: [info], publisher, speed: 'max', startMs });
+      await predictions.first(expected.length, 120_000, 'predictions');
+      await machine.waitFor(expected.length, 30_000);
+      await quietFor(500);
+
+      assert.deepEqual(
+        machine.predictions.map((p) => p.windowStart).sort((a, b) => a - b),
+        expected,
+      );
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+      assert.equal(seriesValue(exposition, 'adaptd_windows_total'), expected.length);
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="sensors",transport="kafka"}'),
+        replay.sensorMessages,
+      );
+      assert.equal(
+        seriesValue(exposition, 'adaptd_messages_total{stream="gcode",transport="kafka"}'),
+        replay.gcodeMessages,
+      );
+      const check = await promtoolCheck(exposition);
+      assert.equal(check.code, 0, check.output);
+    },
+  );
+
   it(
     'resumes after a consumer restart in the same group with no window lost or repeated',
     { timeout: 180_000 },

@@ -1,19 +1,15 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { buildSchema, type ChannelSchema } from '../../src/data/channelSchema.js';
+import { buildSchema } from '../../src/data/channelSchema.js';
 import { Normaliser } from '../../src/data/normaliser.js';
 import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
-import type { RunFrame } from '../../src/data/runFrame.js';
 import { readRun } from '../../src/data/runReader.js';
 import type { InputPublisher } from '../../src/transports/inputPublisher.js';
 import type { InputPayloads } from '../../src/transports/messages/payloadSchemas.js';
 import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
 import type { InputStream } from '../../src/transports/messages/streams.js';
 import { replayRuns } from '../../src/transports/replay/replay.js';
-import { runSteps } from '../../src/transports/replay/runMessages.js';
-import { ChannelMap } from '../../src/windows/channelMap.js';
-import { StreamWindower } from '../../src/windows/streamWindower.js';
 import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
@@ -26,6 +22,7 @@ import {
   seriesValue,
   startDaemon,
 } from './daemonBed.js';
+import { expectedWindows } from './expectedWindows.js';
 
 const MACHINE = 'mill-it';
 
@@ -67,30 +64,6 @@ async function machineClient(t: TestContext, prefix: string) {
   };
 }
 
-/** Windows the daemon must cut from a run, found by running the same windower offline. */
-function expectedWindows(
-  frame: RunFrame,
-  schema: ChannelSchema,
-  normaliser: Normaliser,
-  start: number,
-) {
-  const windower = new StreamWindower({
-    machineId: MACHINE,
-    channelMap: new ChannelMap(schema),
-    normaliser,
-    length: 64,
-    stride: 16,
-  });
-  const froms: number[] = [];
-  for (const step of runSteps(frame, start, 1)) {
-    for (const row of step.samples) {
-      for (const out of windower.push(row).outputs)
-        if (out.kind === 'window') froms.push(out.window.from);
-    }
-  }
-  return froms;
-}
-
 describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () => {
   it(
     'replays a recorded run: one prediction per window, counts on /metrics that promtool passes',
@@ -117,7 +90,7 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
         }),
       );
       const startMs = Date.now() - 3_600_000;
-      const expected = expectedWindows(frame, schema, normaliser, startMs);
+      const expected = expectedWindows(frame, schema, normaliser, startMs, MACHINE);
       assert.ok(expected.length >= 10, `${expected.length} windows expected`);
 
       const replay = await replayRuns({
