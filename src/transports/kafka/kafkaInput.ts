@@ -18,6 +18,16 @@ import type {
   RecordPosition,
 } from './kafkaClient.js';
 
+/**
+ * The last offset per partition whose effect is persisted beside the daemon's state. Saved
+ * before each commit to the broker; records at or below it are skipped when they come again,
+ * since a crash between the two leaves the broker's committed offset behind.
+ */
+export interface ProcessedOffsets {
+  processed(topic: string, partition: number): bigint | undefined;
+  save(positions: readonly RecordPosition[]): Promise<void>;
+}
+
 export interface KafkaInputOptions {
   /** Owned by the input: connected in start(), disconnected in stop(). */
   readonly client: KafkaClient;
@@ -36,6 +46,10 @@ export interface KafkaInputOptions {
    */
   readonly maxUnsettled?: number;
   readonly limits?: MessageLimits;
+  /** Persisted offsets: saved before committing, and records at or below them skipped. */
+  readonly offsets?: ProcessedOffsets;
+  /** A record was skipped as already processed (see `offsets`). */
+  readonly onRedelivered?: () => void;
   readonly logger: Logger;
   readonly now?: () => number;
 }
@@ -138,6 +152,15 @@ export class KafkaInput implements InputSource {
     const position = { topic: record.topic, partition: record.partition, offset: record.offset };
     const ticket = ledger.add(position);
     const settle = this.settler(key, ledger, ticket);
+    const processed = this.options.offsets?.processed(record.topic, record.partition);
+    if (processed !== undefined && BigInt(record.offset) <= processed) {
+      // Its effect is already saved: a redelivery after a crash or a rebalance.
+      this.options.onRedelivered?.();
+      settle().catch((error: unknown) => {
+        this.logger.warn({ err: error }, 'kafka offsets not committed');
+      });
+      return;
+    }
     const machine = record.key?.toString('utf8');
     if (machine !== undefined && machine !== this.options.machine) {
       // Another machine's record: not ours to process, but ours to move past.
@@ -240,6 +263,7 @@ export class KafkaInput implements InputSource {
 
   private async commit(positions: readonly RecordPosition[]): Promise<void> {
     if (this.subscription === undefined) return;
+    await this.options.offsets?.save(positions);
     await this.subscription.commit(positions);
     this.logger.debug({ positions }, 'kafka offsets committed');
   }
