@@ -50,6 +50,11 @@ export interface SubscribeOptions {
    * so records handled but not committed before arrive a second time.
    */
   readonly onAssignment?: (partitions: readonly PartitionRef[]) => void;
+  /**
+   * Called with false when the member lost the brokers and is restarting (it retries by
+   * itself), and with true when it fetches or heartbeats again.
+   */
+  readonly onReachable?: (reachable: boolean) => void;
 }
 
 export interface PartitionRef {

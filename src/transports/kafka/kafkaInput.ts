@@ -80,6 +80,7 @@ export class KafkaInput implements InputSource {
   private intake = true;
   private stopped = false;
   private failed = false;
+  private reachable = true;
 
   constructor(private readonly options: KafkaInputOptions) {
     this.logger = options.logger.child({ component: 'kafka-input', group: options.groupId });
@@ -105,6 +106,12 @@ export class KafkaInput implements InputSource {
           },
           onRebalancing: () => void this.commitReleased('rebalance'),
           onAssignment: (assigned) => this.reassigned(assigned),
+          onReachable: (reachable) => {
+            if (reachable === this.reachable) return;
+            this.reachable = reachable;
+            if (reachable) this.logger.info('kafka brokers reachable again');
+            else this.logger.warn('kafka brokers lost; the consumer restarts and retries');
+          },
         },
         (record) => this.receive(record),
       );
@@ -114,9 +121,12 @@ export class KafkaInput implements InputSource {
     }
   }
 
-  /** Whether the group member is running: started, not failed for good and not stopped. */
+  /**
+   * Whether the group member is running and reaching the brokers: started, not failed for good,
+   * not restarting after losing them, and not stopped.
+   */
   isConnected(): boolean {
-    return this.subscription !== undefined && !this.failed && !this.stopped;
+    return this.subscription !== undefined && this.reachable && !this.failed && !this.stopped;
   }
 
   stopIntake(): Promise<void> {

@@ -133,9 +133,15 @@ export class KafkajsClient implements KafkaClient {
   async subscribe(options: SubscribeOptions, handler: RecordHandler): Promise<KafkaSubscription> {
     const consumer = this.kafka.consumer({ groupId: options.groupId });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
+      if (payload.restart) {
+        options.onReachable?.(false);
+        return;
+      }
       options.onFailure?.(this.failure(`consume in group ${options.groupId}`, payload.error));
     });
+    const reached = () => options.onReachable?.(true);
+    consumer.on(consumer.events.FETCH, reached);
+    consumer.on(consumer.events.HEARTBEAT, reached);
     consumer.on(consumer.events.REBALANCING, () => options.onRebalancing?.());
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       options.onAssignment?.(

@@ -1,0 +1,257 @@
+import { after, before, describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import type { AdaptdConfig } from '../../src/config/loadConfig.js';
+import { createLogger } from '../../src/log.js';
+import { Daemon } from '../../src/service/daemon.js';
+import { createTransports } from '../../src/service/transports.js';
+import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
+import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import { makeCertificates, type TestCertificates } from '../support/certificates.js';
+import { withDeadline } from '../support/deadline.js';
+import { privateKafka, type PrivateKafka } from '../support/privateKafka.js';
+import { servicesSkip, uniqueName } from '../support/services.js';
+import { saveTinyBundle } from '../support/tinyBundle.js';
+import { Collector, quietFor } from '../transports/collector.js';
+import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
+import { bedConfig, seriesValue } from './daemonBed.js';
+
+const MACHINE = 'mill-kafka-sec';
+const USER = 'adaptd';
+// Distinctive, so that a search of the logs cannot miss it.
+const PASSWORD = 'kpw-51e0c2b8-never-log-me';
+
+/** A daemon whose JSON log lines (debug and up) are kept in memory. */
+function loggedDaemon(t: TestContext, config: AdaptdConfig) {
+  const sink = new PassThrough();
+  let text = '';
+  sink.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const daemon = new Daemon({
+    config,
+    logger: createLogger({ level: 'debug', machineId: MACHINE, destination: sink }),
+    version: 'integration',
+    transports: createTransports,
+    defaultMetrics: false,
+  });
+  const predictions = new Collector(daemon.predictions$);
+  t.after(() => daemon.stop());
+  return {
+    daemon,
+    predictions,
+    log: () => text,
+    metrics: async () =>
+      (await fetch(`http://127.0.0.1:${daemon.httpAddress().port}/metrics`)).text(),
+  };
+}
+
+/** The machine's side over the plaintext listener: produces inputs, reads the predictions. */
+async function machineSide(t: TestContext, brokers: string, prefix: string) {
+  const client = new KafkajsClient({ clientId: uniqueName('machine'), brokers: [brokers] });
+  await client.connect();
+  t.after(() => client.disconnect());
+  await client.ensureTopics(
+    ['sensors', 'gcode', 'labels', 'commands', 'predictions'].map((stream) => ({
+      topic: `${prefix}.${stream}`,
+      partitions: 1,
+    })),
+  );
+  const predictions: PredictionMessage[] = [];
+  const subscription = await client.subscribe(
+    { groupId: uniqueName('reader'), topics: [`${prefix}.predictions`], fromBeginning: true },
+    (record) => {
+      predictions.push(JSON.parse(record.value?.toString('utf8') ?? 'null') as PredictionMessage);
+      return Promise.resolve();
+    },
+  );
+  t.after(() => subscription.stop());
+  return {
+    predictions,
+    produce: (stream: string, payloads: unknown[]) =>
+      client.produce(
+        `${prefix}.${stream}`,
+        payloads.map((payload) => ({ key: MACHINE, value: JSON.stringify(payload) })),
+      ),
+    waitFor: (count: number, ms: number) =>
+      withDeadline(
+        (async () => {
+          while (predictions.length < count) await quietFor(50);
+        })(),
+        ms,
+        `${count} predictions on Kafka (${predictions.length} so far)`,
+      ),
+  };
+}
+
+const ROW_MS = 250;
+const rowsOf = (base: number, from: number, to: number) =>
+  Array.from({ length: to - from }, (_, k) => ({
+    ...sample(from + k),
+    ts: base + ROW_MS * (from + k),
+  }));
+
+describe('adaptd daemon over a private Kafka broker', { skip: servicesSkip() }, () => {
+  let certs: TestCertificates;
+  let broker: PrivateKafka;
+  let bundleDir: string;
+  const cleanups: Array<() => unknown> = [];
+  const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) };
+
+  before(async () => {
+    certs = await makeCertificates(hooks);
+    broker = await privateKafka({ certificates: certs, users: { [USER]: PASSWORD } });
+    cleanups.push(() => broker.close());
+    const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+    cleanups.push(() => bundle.cleanup());
+    bundleDir = bundle.dir;
+  });
+
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  const config = (prefix: string, extra: Record<string, string>) =>
+    bedConfig({
+      ADAPTD_MACHINE_ID: MACHINE,
+      ADAPTD_MODEL_DIR: bundleDir,
+      ADAPTD_WINDOW_LENGTH: '16',
+      ADAPTD_WINDOW_STRIDE: '4',
+      ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
+      ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
+      ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+      ...extra,
+    });
+
+  /** 30 rows in, 4 windows out: each arrives on the daemon and on the predictions topic. */
+  async function serves(t: TestContext, prefix: string, settings: Record<string, string>) {
+    const machine = await machineSide(t, broker.plaintext, prefix);
+    const running = loggedDaemon(t, config(prefix, settings));
+    await running.daemon.start();
+    await machine.produce('sensors', rowsOf(Date.now() - 60_000, 0, 30));
+    await running.predictions.first(4, 60_000, 'predictions over TLS');
+    await machine.waitFor(4, 60_000);
+    await running.daemon.stop('test done');
+    assert.ok(running.log().includes('kafka connected'), 'the captured log has the Kafka lines');
+    assert.ok(!running.log().includes(PASSWORD), 'the password appears in no log line');
+  }
+
+  it('consumes and produces over SASL_SSL with PLAIN, the password from a file', async (t) => {
+    const file = join(certs.dir, 'kafka-password');
+    await writeFile(file, `${PASSWORD}\n`, { mode: 0o600 });
+    await serves(t, uniqueName('plain'), {
+      ADAPTD_KAFKA_BROKERS: broker.saslSsl,
+      ADAPTD_KAFKA_TLS: 'true',
+      ADAPTD_KAFKA_CA_FILE: certs.ca,
+      ADAPTD_KAFKA_SASL_MECHANISM: 'plain',
+      ADAPTD_KAFKA_SASL_USERNAME: USER,
+      ADAPTD_KAFKA_SASL_PASSWORD_FILE: file,
+    });
+  });
+
+  it('consumes and produces over SASL_SSL with SCRAM-SHA-512, the password from the environment', async (t) => {
+    await serves(t, uniqueName('scram'), {
+      ADAPTD_KAFKA_BROKERS: broker.saslSsl,
+      ADAPTD_KAFKA_TLS: 'true',
+      ADAPTD_KAFKA_CA_FILE: certs.ca,
+      ADAPTD_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      ADAPTD_KAFKA_SASL_USERNAME: USER,
+      ADAPTD_KAFKA_SASL_PASSWORD: PASSWORD,
+    });
+  });
+
+  it('consumes and produces over SSL with a client certificate', async (t) => {
+    await serves(t, uniqueName('mtls'), {
+      ADAPTD_KAFKA_BROKERS: broker.ssl,
+      ADAPTD_KAFKA_TLS: 'true',
+      ADAPTD_KAFKA_CA_FILE: certs.ca,
+      ADAPTD_KAFKA_CERT_FILE: certs.clientCert,
+      ADAPTD_KAFKA_KEY_FILE: certs.clientKey,
+    });
+  });
+
+  it('is refused with a wrong password and without a client certificate', async (t) => {
+    const attempts: Array<[string, Record<string, string>, RegExp]> = [
+      [
+        'wrong password',
+        {
+          ADAPTD_KAFKA_BROKERS: broker.saslSsl,
+          ADAPTD_KAFKA_TLS: 'true',
+          ADAPTD_KAFKA_CA_FILE: certs.ca,
+          ADAPTD_KAFKA_SASL_MECHANISM: 'scram-sha-512',
+          ADAPTD_KAFKA_SASL_USERNAME: USER,
+          ADAPTD_KAFKA_SASL_PASSWORD: `${PASSWORD}x`,
+        },
+        /authentication failed/,
+      ],
+      [
+        'no client certificate',
+        {
+          ADAPTD_KAFKA_BROKERS: broker.ssl,
+          ADAPTD_KAFKA_TLS: 'true',
+          ADAPTD_KAFKA_CA_FILE: certs.ca,
+        },
+        /bad certificate|certificate required/,
+      ],
+    ];
+    for (const [what, settings, cause] of attempts) {
+      const running = loggedDaemon(t, config(uniqueName('refused'), settings));
+      await assert.rejects(
+        running.daemon.start(),
+        (error: unknown) =>
+          (error as { code?: string }).code === 'BROKER_UNAVAILABLE' &&
+          cause.test((error as Error).message),
+        `${what}: start fails with BROKER_UNAVAILABLE`,
+      );
+      assert.ok(!running.log().includes(PASSWORD), `${what}: the password appears in no log line`);
+    }
+  });
+
+  it(
+    'processes every record exactly once when the broker stops and restarts mid-stream',
+    { timeout: 300_000 },
+    async (t) => {
+      const prefix = uniqueName('restart');
+      const machine = await machineSide(t, broker.plaintext, prefix);
+      const running = loggedDaemon(t, config(prefix, { ADAPTD_KAFKA_BROKERS: broker.plaintext }));
+      await running.daemon.start();
+      const base = Date.now() - 600_000;
+      await machine.produce('gcode', [{ ts: base, line: 7, text: 'G1 X1 F20' }]);
+      await machine.produce('sensors', rowsOf(base, 0, 50));
+      // Rows 0..49: windows start at rows 0, 4, ..., 32.
+      await running.predictions.first(9, 60_000, 'predictions before the broker stops');
+      await broker.stop();
+      const connected = async () =>
+        seriesValue(await running.metrics(), 'adaptd_broker_connected{transport="kafka"}');
+      await withDeadline(
+        (async () => {
+          while ((await connected()) !== 0) await quietFor(200);
+        })(),
+        60_000,
+        'the daemon reporting the broker gone',
+      );
+      await broker.start();
+      await machine.produce('sensors', rowsOf(base, 50, 100));
+      // Rows 0..99: windows start at rows 0, 4, ..., 84: 22 in all.
+      await running.predictions.first(22, 120_000, 'predictions after the broker restarts');
+      await machine.waitFor(22, 60_000);
+      await quietFor(2_000);
+
+      const expected = Array.from({ length: 22 }, (_, k) => base + ROW_MS * 4 * k);
+      assert.deepEqual(
+        running.predictions.items.map((p) => p.window.from),
+        expected,
+        'each window scored once, in order',
+      );
+      const published = machine.predictions.map((p) => p.windowStart);
+      assert.deepEqual(
+        [...new Set(published)].sort((a, b) => a - b),
+        expected,
+        'every window published',
+      );
+      // The restarted consumer still knew the G-code line: its record was not committed early.
+      assert.equal(running.predictions.items.at(-1)?.payload.gcodeLine, 7);
+      assert.equal(await connected(), 1, 'the daemon reports the broker back');
+    },
+  );
+});
