@@ -73,13 +73,15 @@ export class OperatorLabels {
 
   /** Restores ranges saved by toJSON, keeping only those that still fit the model's heads. */
   restore(ranges: readonly LabelRange[]): void {
-    this.ranges.length = 0;
-    for (const range of ranges.slice(-this.maxRanges)) {
+    const fits = ranges.filter((range) => {
       const head = this.heads.find((h) => h.name === range.head);
-      if (head !== undefined && range.classIndex >= 0 && range.classIndex < head.classes.length) {
-        this.ranges.push({ ...range });
-      }
-    }
+      return head !== undefined && range.classIndex >= 0 && range.classIndex < head.classes.length;
+    });
+    this.ranges.splice(
+      0,
+      this.ranges.length,
+      ...fits.slice(-this.maxRanges).map((r) => ({ ...r })),
+    );
   }
 }
 

@@ -194,23 +194,30 @@ export class TargetBuffer {
           differing.map((key) => `${key} ${state.shape[key]} (now ${shape[key]})`).join(', '),
       );
     }
-    this.windows.length = 0;
+    const known = new Set(this.options.heads.map((h) => h.name));
+    const restored = new TargetBuffer(this.options);
     for (const w of state.windows.slice(-this.options.capacity)) {
       const labels: Record<string, Int32Array> = {};
-      for (const [head, values] of Object.entries(w.labels)) labels[head] = Int32Array.from(values);
-      this.add(
-        {
-          id: w.id,
-          from: w.from,
-          to: w.to,
-          x: decode(w.x),
-          mask: decode(w.mask),
-          context: decode(w.context),
-        },
-        decode(w.embedding),
-        labels,
-      );
+      for (const [head, values] of Object.entries(w.labels)) {
+        if (known.has(head)) labels[head] = Int32Array.from(values);
+      }
+      const window = {
+        id: w.id,
+        from: w.from,
+        to: w.to,
+        x: decode(w.x),
+        mask: decode(w.mask),
+        context: decode(w.context),
+      };
+      try {
+        restored.add(window, decode(w.embedding), labels);
+      } catch (error) {
+        throw new AdaptdError('STATE_CORRUPT', `target buffer window ${w.id} does not fit`, {
+          cause: error,
+        });
+      }
     }
+    this.windows.splice(0, this.windows.length, ...restored.windows);
   }
 
   private setLabel(entry: BufferedWindow, head: string, value: Int32Array | number): void {
