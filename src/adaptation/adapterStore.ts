@@ -45,15 +45,8 @@ export class AdapterStore {
         { context: { version, known } },
       );
     }
-    const { arrays, manifest } = await readArrayFolder(this.path(version));
-    const weights: AdapterWeights = {};
-    for (const [name, values] of Object.entries(arrays)) {
-      if (!(values instanceof Float32Array)) {
-        throw new AdaptdError('STATE_CORRUPT', `adapter ${version} holds non-float ${name}`);
-      }
-      weights[name] = values;
-    }
-    return { weights, record: manifest.meta as unknown as AdapterRecord };
+    const { weights, meta } = await readAdapterFolder(this.path(version));
+    return { weights, record: meta as unknown as AdapterRecord };
   }
 
   /** Stored versions, oldest first. */
@@ -78,6 +71,11 @@ export class AdapterStore {
     return all.length === 0 ? 0 : number(all.at(-1)!);
   }
 
+  /** The folder of a version (whether or not it exists). */
+  folder(version: string): string {
+    return this.path(version);
+  }
+
   private path(version: string): string {
     return join(this.dir, version);
   }
@@ -85,4 +83,19 @@ export class AdapterStore {
 
 function number(version: string): number {
   return Number(VERSION.exec(version)![1]);
+}
+
+/** Adapter weights from an array folder (a stored version or a challenger), verified. */
+export async function readAdapterFolder(
+  dir: string,
+): Promise<{ weights: AdapterWeights; meta: Record<string, unknown> }> {
+  const { arrays, manifest } = await readArrayFolder(dir);
+  const weights: AdapterWeights = {};
+  for (const [name, values] of Object.entries(arrays)) {
+    if (!(values instanceof Float32Array)) {
+      throw new AdaptdError('STATE_CORRUPT', `adapter weights in ${dir} hold non-float ${name}`);
+    }
+    weights[name] = values;
+  }
+  return { weights, meta: manifest.meta };
 }

@@ -7,8 +7,9 @@ import type { LabelledWindows } from '../model/training/windowBatch.js';
 import { findStrategy } from '../strategies/registry.js';
 import type { AdaptedPredictor, TransferTask } from '../strategies/strategy.js';
 import { softmaxRows } from '../strategies/training/modelPredictor.js';
-import { readArrayFolder, writeArrayFolder } from './arrayFolder.js';
-import { applyAdapterWeights, readAdapterWeights, type AdapterWeights } from './adapterWeights.js';
+import { writeArrayFolder } from './arrayFolder.js';
+import { readAdapterFolder } from './adapterStore.js';
+import { applyAdapterWeights, readAdapterWeights } from './adapterWeights.js';
 import { collapseStats, spread } from './collapseStats.js';
 import type { PairedScore, ShadowEvidence } from './promotionGate.js';
 import { readTargetSnapshot } from './snapshotFolder.js';
@@ -36,7 +37,8 @@ export async function runTrainingJob(
   const base = bundle.model;
   let challenger: AdaptedPredictor | undefined;
   try {
-    if (job.championDir !== null) applyAdapterWeights(base, await readWeights(job.championDir));
+    if (job.championDir !== null)
+      applyAdapterWeights(base, (await readAdapterFolder(job.championDir)).weights);
     const head = base.config.heads.find((h) => h.name === job.head);
     if (head === undefined) {
       throw new AdaptdError(
@@ -180,15 +182,6 @@ async function probabilities(
 ): Promise<Float32Array> {
   const { logits } = await predictWindows(model, windows);
   return softmaxRows(logits[head]!, classes);
-}
-
-async function readWeights(dir: string): Promise<AdapterWeights> {
-  const { arrays } = await readArrayFolder(dir);
-  const weights: AdapterWeights = {};
-  for (const [name, values] of Object.entries(arrays)) {
-    if (values instanceof Float32Array) weights[name] = values;
-  }
-  return weights;
 }
 
 function range(from: number, to: number): number[] {
