@@ -3,22 +3,30 @@
  * speed into a running daemon (the committed model, windows 64/16), until the last prediction is
  * out. Reports sensor rows per second end to end, predictions per second, and the window latency
  * (cut to published) p50 and p99, next to the ceiling a bare subscriber reaches on the same
- * replay (mqtt.js, JSON.parse, no validation). Medians over repeats; single-row and 32-row
- * messages. Writes bench/results/daemon-throughput.json and prints a Markdown table.
+ * replay (mqtt.js, JSON.parse, no validation). The runs are read into memory first. Medians over repeats; single-row and 32-row
+ * messages; idle, and while adaptation rounds run back to back in a training process at
+ * niceness 10 beside the daemon (bench/compare/adaptLoad.ts: adaptd's alignment loop, as the
+ * engine's ChildTrainer runs it). Also process CPU seconds per row (daemon and publisher share
+ * this process, so rows per CPU-second is a conservative figure for one core) and the machines
+ * of 4 rows per second that one core carries at that rate. Writes
+ * bench/results/daemon/daemon.{json,md} and prints the Markdown.
  *
- * Run: npx tsx bench/daemon/throughput.bench.ts
+ * Run: npm run bench:daemon
  * Env: BENCH_MQTT_URL (default: a private mosquitto started here on a free loopback port),
  * BENCH_RUNS (default pocket_001,adaptive_001,face_001,pocket150025_001,adaptive150025_001),
- * BENCH_REPEATS (3), ADAPTD_MODEL_DIR, ADAPTD_DATA_DIR.
+ * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), ADAPTD_MODEL_DIR,
+ * ADAPTD_DATA_DIR.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
+import { defaultDataDir, listRuns, type RunInfo } from '../../src/data/runCatalog.js';
+import type { RunFrame } from '../../src/data/runFrame.js';
+import { readRun } from '../../src/data/runReader.js';
 import { silentLogger } from '../../src/log.js';
 import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
 import { Daemon } from '../../src/service/daemon.js';
@@ -27,12 +35,20 @@ import { MqttTopics } from '../../src/transports/messages/topics.js';
 import { MqttInputPublisher } from '../../src/transports/mqtt/mqttInputPublisher.js';
 import { replayRuns } from '../../src/transports/replay/replay.js';
 import { selectRuns } from '../../src/transports/replay/selectRuns.js';
+import { startAdaptLoad, type AdaptLoad } from '../compare/adaptLoadProcess.js';
+import { fixed, machineInfo, writeResults } from '../support/benchSupport.js';
 
 const runIds = (
   process.env.BENCH_RUNS ?? 'pocket_001,adaptive_001,face_001,pocket150025_001,adaptive150025_001'
 ).split(',');
 const repeats = Number(process.env.BENCH_REPEATS ?? '3');
+const adapting = process.env.BENCH_ADAPTING !== '0';
+const machine = await machineInfo();
 const runs = selectRuns(await listRuns(defaultDataDir()), { runs: runIds });
+// Read once beforehand, so that the replays measure the daemon, not CSV parsing.
+const frames = new Map<string, RunFrame>();
+for (const run of runs) frames.set(run.id, await readRun(run));
+const read = (run: RunInfo) => Promise.resolve(frames.get(run.id)!);
 const tag = `${process.pid}-${Date.now().toString(36)}`;
 const MACHINE = 'mill-bench';
 
@@ -91,15 +107,30 @@ async function throughDaemon(daemon: Daemon, publisher: MqttInputPublisher, batc
     lastAt = performance.now();
   });
   const began = performance.now();
-  const result = await replayRuns({ runs, publisher, speed: 'max', batchRows, startMs: start() });
+  const cpuBefore = process.cpuUsage();
+  let cpuAtLast = cpuBefore;
+  const cpuTracker = daemon.predictions$.subscribe(() => {
+    cpuAtLast = process.cpuUsage();
+  });
+  const result = await replayRuns({
+    runs,
+    publisher,
+    speed: 'max',
+    batchRows,
+    startMs: start(),
+    read,
+  });
   while (performance.now() - lastAt < 2_000) await sleep(100);
   subscription.unsubscribe();
+  cpuTracker.unsubscribe();
   const seconds = (lastAt - began) / 1000;
+  const cpuSeconds = (cpuAtLast.user - cpuBefore.user + cpuAtLast.system - cpuBefore.system) / 1e6;
   const latencies = predictions.map((p) => p.latencyMs).sort((a, b) => a - b);
   return {
     rows: result.samples,
     windows: predictions.length,
     rowsPerSecond: result.samples / seconds,
+    rowsPerCpuSecond: result.samples / cpuSeconds,
     windowsPerSecond: predictions.length / seconds,
     latencyMsP50: quantile(latencies, 0.5),
     latencyMsP99: quantile(latencies, 0.99),
@@ -122,7 +153,14 @@ async function throughBareSubscriber(
   });
   await client.subscribeAsync(`adaptd-bench-bare/${tag}/${MACHINE}/sensors`, { qos: 1 });
   const began = performance.now();
-  const result = await replayRuns({ runs, publisher, speed: 'max', batchRows, startMs: start() });
+  const result = await replayRuns({
+    runs,
+    publisher,
+    speed: 'max',
+    batchRows,
+    startMs: start(),
+    read,
+  });
   while (rows < result.samples) await sleep(20);
   await client.endAsync();
   return { rows, rowsPerSecond: rows / ((lastAt - began) / 1000) };
@@ -170,26 +208,49 @@ const toBare = publisher('adaptd-bench-bare');
 await toDaemon.start();
 await toBare.start();
 
-const rows = [];
-for (const batchRows of [1, 32]) {
-  const daemonRuns = [];
-  const bareRuns = [];
-  for (let r = 0; r < repeats; r += 1) {
-    daemonRuns.push(await throughDaemon(daemon, toDaemon, batchRows));
-    bareRuns.push(await throughBareSubscriber(mosquitto.url, toBare, batchRows));
+/** Daemon and bare-subscriber runs alternated, `repeats` times, for each message size. */
+async function measure(phase: 'idle' | 'adapting', load?: AdaptLoad) {
+  const out = [];
+  for (const batchRows of [1, 32]) {
+    const daemonRuns = [];
+    const bareRuns = [];
+    for (let r = 0; r < repeats; r += 1) {
+      daemonRuns.push(await throughDaemon(daemon, toDaemon, batchRows));
+      bareRuns.push(await throughBareSubscriber(mosquitto.url, toBare, batchRows));
+    }
+    const rowsPerCpuSecond = median(daemonRuns.map((x) => x.rowsPerCpuSecond));
+    const row = {
+      phase,
+      batchRows,
+      rows: daemonRuns[0]!.rows,
+      windows: median(daemonRuns.map((x) => x.windows)),
+      daemonRowsPerSecond: Math.round(median(daemonRuns.map((x) => x.rowsPerSecond))),
+      rowsPerCpuSecond: Math.round(rowsPerCpuSecond),
+      machinesPerCore: Math.floor(rowsPerCpuSecond / 4),
+      windowsPerSecond: Number(median(daemonRuns.map((x) => x.windowsPerSecond)).toFixed(1)),
+      latencyMsP50: Number(median(daemonRuns.map((x) => x.latencyMsP50)).toFixed(1)),
+      latencyMsP99: Number(median(daemonRuns.map((x) => x.latencyMsP99)).toFixed(1)),
+      bareRowsPerSecond: Math.round(median(bareRuns.map((x) => x.rowsPerSecond))),
+      adaptationRoundsDone: load?.rounds.length,
+    };
+    console.error(JSON.stringify(row));
+    out.push(row);
   }
-  const row = {
-    batchRows,
-    rows: daemonRuns[0]!.rows,
-    windows: median(daemonRuns.map((x) => x.windows)),
-    daemonRowsPerSecond: Math.round(median(daemonRuns.map((x) => x.rowsPerSecond))),
-    windowsPerSecond: Number(median(daemonRuns.map((x) => x.windowsPerSecond)).toFixed(1)),
-    latencyMsP50: Number(median(daemonRuns.map((x) => x.latencyMsP50)).toFixed(1)),
-    latencyMsP99: Number(median(daemonRuns.map((x) => x.latencyMsP99)).toFixed(1)),
-    bareRowsPerSecond: Math.round(median(bareRuns.map((x) => x.rowsPerSecond))),
-  };
-  console.error(JSON.stringify(row));
-  rows.push(row);
+  return out;
+}
+
+const rows = await measure('idle');
+let adaptationRoundMs: number | undefined;
+if (adapting) {
+  const load = await startAdaptLoad(config.model.dir);
+  try {
+    // The first round under way, so the daemon is measured against training, not loading.
+    while (load.rounds.length === 0) await sleep(200);
+    rows.push(...(await measure('adapting', load)));
+    adaptationRoundMs = median(load.rounds);
+  } finally {
+    await load.stop();
+  }
 }
 const exposition = await daemon.registry.metrics();
 const dropped = /^adaptd_buffer_dropped_total\{stage="inference"\} (\S+)$/m.exec(exposition)?.[1];
@@ -199,27 +260,29 @@ await daemon.stop('bench over');
 await mosquitto.stop();
 
 const result = {
-  at: new Date().toISOString(),
   runs: runIds,
   repeats,
   model: config.model.dir,
   window: { length: config.windows.length, stride: config.windows.stride },
   droppedRows: Number(dropped ?? 0),
+  adaptationRoundMs,
   results: rows,
 };
-await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/daemon-throughput.json', `${JSON.stringify(result, null, 2)}\n`);
-console.log(
-  `runs ${runIds.join(', ')}; windows ${result.window.length}/${result.window.stride}; ` +
-    `median of ${repeats}; rows dropped ${result.droppedRows}`,
-);
-console.log(
-  '| rows per message | daemon rows/s | windows/s | latency p50 ms | latency p99 ms | bare subscriber rows/s |',
-);
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const r of rows) {
-  console.log(
-    `| ${r.batchRows} | ${r.daemonRowsPerSecond} | ${r.windowsPerSecond} | ${r.latencyMsP50} | ` +
-      `${r.latencyMsP99} | ${r.bareRowsPerSecond} |`,
-  );
-}
+await writeResults('daemon', machine, result, [
+  `Runs ${runIds.join(', ')} (${rows[0]!.rows} rows) replayed at full speed through a private ` +
+    `mosquitto into the daemon (windows ${result.window.length}/${result.window.stride}, model ` +
+    `${result.model}); median of ${repeats}; rows dropped ${result.droppedRows}. "adapting": ` +
+    `adaptation rounds (20 steps, adapters + head, CE + MMD + DANN) ran back to back in a ` +
+    `separate training process at niceness 10 throughout` +
+    (adaptationRoundMs === undefined ? '' : ` (median round ${fixed(adaptationRoundMs, 0)} ms)`) +
+    '. Rows per CPU-second count the daemon and the replay publisher, which share the process.',
+  '',
+  '| phase | rows per message | daemon rows/s (wall) | rows per CPU-second | machines at 4 rows/s per core | windows/s | latency p50 ms | latency p99 ms | bare subscriber rows/s |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map(
+    (r) =>
+      `| ${r.phase} | ${r.batchRows} | ${r.daemonRowsPerSecond} | ${r.rowsPerCpuSecond} | ` +
+      `${r.machinesPerCore} | ${r.windowsPerSecond} | ${r.latencyMsP50} | ${r.latencyMsP99} | ` +
+      `${r.bareRowsPerSecond} |`,
+  ),
+]);
