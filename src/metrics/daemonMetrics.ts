@@ -198,6 +198,9 @@ export class DaemonMetrics {
     this.lastStateWrite.set(0);
     this.commandsRejected.inc({ reason: 'unauthenticated' }, 0);
     this.stateQuarantined.inc({ reason: 'checksum' }, 0);
+    for (const cause of DRIFT_CAUSES) this.driftDetections.inc({ cause }, 0);
+    for (const source of ['operator', 'gcode']) this.labels.inc({ source }, 0);
+    this.driftDomainLastRun.set(0);
   }
 
   /** The adapter version in service for the info metric; null while the source model serves. */
