@@ -48,17 +48,22 @@ function shifted(weights: AdapterWeights, delta: number): AdapterWeights {
 /** The training process boundary faked: writes the given weights and answers the evidence. */
 class FakeTrainer implements Trainer {
   readonly jobs: Array<{ championDir: string | null }> = [];
+  /** The source model's adapter values, set once the bed has loaded the model. */
+  source: AdapterWeights = {};
   release: (() => void) | undefined;
 
   constructor(
-    private readonly next: () => { weights: AdapterWeights; evidence: ShadowEvidence },
+    private readonly next: (source: AdapterWeights) => {
+      weights: AdapterWeights;
+      evidence: ShadowEvidence;
+    },
     private readonly hold = false,
   ) {}
 
   async run(job: Parameters<Trainer['run']>[0]): Promise<TrainingResult> {
     this.jobs.push({ championDir: job.championDir });
     if (this.hold) await new Promise<void>((resolve) => (this.release = resolve));
-    const { weights, evidence } = this.next();
+    const { weights, evidence } = this.next(this.source);
     await writeArrayFolder(job.outDir, weights);
     return {
       counts: {
@@ -147,10 +152,12 @@ const request = { requestId: 'r1', trigger: 'command' as const };
 
 describe('AdaptationController', () => {
   it('rejects a worse challenger and the champion keeps serving', async (t) => {
-    let base: AdapterWeights | undefined;
-    const trainer = new FakeTrainer(() => ({ weights: shifted(base!, 0.5), evidence: WORSE }));
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.5),
+      evidence: WORSE,
+    }));
     const b = await bed(t, trainer);
-    base = b.source;
+    trainer.source = b.source;
     const outcome = await b.controller.readapt(request);
     assert.equal(outcome.result, 'rejected', `outcome ${JSON.stringify(outcome)}`);
     assert.match(outcome.reason ?? '', /below the margin/, 'the reason names the margin');
@@ -176,14 +183,13 @@ describe('AdaptationController', () => {
   });
 
   it('promotes better challengers as a1, a2; rollback restores each earlier adapter exactly', async (t) => {
-    let base: AdapterWeights | undefined;
     let round = 0;
-    const trainer = new FakeTrainer(() => {
+    const trainer = new FakeTrainer((source) => {
       round += 1;
-      return { weights: shifted(base!, 0.25 * round), evidence: BETTER };
+      return { weights: shifted(source, 0.25 * round), evidence: BETTER };
     });
     const b = await bed(t, trainer);
-    base = b.source;
+    trainer.source = b.source;
     const first = await b.controller.readapt(request);
     assert.equal(first.result, 'promoted', JSON.stringify(first));
     assert.equal(first.adapterVersion, 'a1', 'first version a1');
@@ -215,13 +221,12 @@ describe('AdaptationController', () => {
   });
 
   it('answers a second run as busy and refuses runs while frozen', async (t) => {
-    let base: AdapterWeights | undefined;
     const trainer = new FakeTrainer(
-      () => ({ weights: shifted(base!, 0.1), evidence: BETTER }),
+      (source) => ({ weights: shifted(source, 0.1), evidence: BETTER }),
       true,
     );
     const b = await bed(t, trainer);
-    base = b.source;
+    trainer.source = b.source;
     const first = b.controller.readapt(request);
     assert.equal(b.controller.status().adapting, true, 'status says adapting');
     await assert.rejects(
@@ -242,10 +247,12 @@ describe('AdaptationController', () => {
   });
 
   it('rolls back automatically when live confidence drops during probation', async (t) => {
-    let base: AdapterWeights | undefined;
-    const trainer = new FakeTrainer(() => ({ weights: shifted(base!, 0.1), evidence: BETTER }));
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.1),
+      evidence: BETTER,
+    }));
     const b = await bed(t, trainer, { probationWindows: 40, probationConfidenceDrop: 0.15 });
-    base = b.source;
+    trainer.source = b.source;
     const live = (classIndex: number, confidence: number) =>
       b.controller.observe({ operation: { classIndex, label: 'x', confidence, entropy: 0.5 } });
     for (let i = 0; i < 60; i += 1) live(i % 3, 0.9);
@@ -261,11 +268,13 @@ describe('AdaptationController', () => {
   });
 
   it('resets to the source after too many label-free promotions', async (t) => {
-    let base: AdapterWeights | undefined;
     const labelFree: ShadowEvidence = { ...BETTER, target: undefined, targetLabels: undefined };
-    const trainer = new FakeTrainer(() => ({ weights: shifted(base!, 0.1), evidence: labelFree }));
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.1),
+      evidence: labelFree,
+    }));
     const b = await bed(t, trainer, { labelFreeLimit: 2 });
-    base = b.source;
+    trainer.source = b.source;
     await b.controller.readapt(request);
     await b.controller.readapt(request);
     assert.equal(b.controller.status().adapterVersion, 'a2', 'two label-free promotions');
@@ -277,12 +286,14 @@ describe('AdaptationController', () => {
   });
 
   it('restores the champion into a new serving model after a restart', async (t) => {
-    let base: AdapterWeights | undefined;
-    const trainer = new FakeTrainer(() => ({ weights: shifted(base!, 0.3), evidence: BETTER }));
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.3),
+      evidence: BETTER,
+    }));
     const stateDir = await mkdtemp(join(tmpdir(), 'adaptd-state-'));
     t.after(() => rm(stateDir, { recursive: true, force: true }));
     const first = await bed(t, trainer, {}, stateDir);
-    base = first.source;
+    trainer.source = first.source;
     await first.controller.readapt(request);
     await first.controller.stop();
     const second = await bed(t, trainer, {}, stateDir);
