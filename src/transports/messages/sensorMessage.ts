@@ -18,11 +18,20 @@ export const channelNameSchema = z
   .regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/, 'channel names are a letter then [A-Za-z0-9_.:-]')
   .refine((name) => !PROTOTYPE_KEYS.has(name), 'channel name is reserved');
 
+/**
+ * JSON.parse makes `"__proto__"` an own key, which zod's record skips without a word; it is
+ * looked for before the record sees it, so that such a sample is refused rather than emptied.
+ */
+const noPrototypeKey = z.custom<unknown>(
+  (value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'),
+  'channel name is reserved',
+);
+
 /** One sensor sample: every channel's value at `ts`; null where the machine had no reading. */
 export const sensorSampleSchema = z.strictObject({
   ts: timestampSchema,
-  values: z
-    .record(channelNameSchema, z.number().nullable())
+  values: noPrototypeKey
+    .pipe(z.record(channelNameSchema, z.number().nullable()))
     .refine((values) => Object.keys(values).length <= MAX_CHANNELS, {
       message: `at most ${MAX_CHANNELS} channels per sample`,
     }),
