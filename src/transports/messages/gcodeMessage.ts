@@ -8,12 +8,15 @@ export const gcodeMessageSchema = z.strictObject({
   line: z.int().nonnegative(),
   /**
    * The line as the program has it, e.g. `G1 X1.25 Y0.5 F20`: text, so no control characters
-   * other than tab (a NUL or an escape sequence is line noise, not a program line).
+   * other than tab (a NUL, a line break or an escape sequence is line noise, not a program line).
    */
   text: z
     .string()
     .max(1024)
-    .regex(/^[^\u0000-\u0008\u000a-\u001f\u007f]*$/, 'G-code text has control characters'),
+    .refine(
+      (text) => !/\p{Cc}/u.test(text.replaceAll('\t', '')),
+      'G-code text has control characters',
+    ),
 });
 
 export type GcodeMessage = z.infer<typeof gcodeMessageSchema>;
