@@ -90,6 +90,11 @@ async function snapshot(
 
 export interface EvaluationHooks {
   onCell?: (done: number, total: number, cell: CellResult) => void;
+  /**
+   * Called with the results so far after every finished cell and reference row, so that a
+   * run cut short still leaves the finished cells behind.
+   */
+  onPartial?: (results: EvaluationResults) => Promise<void>;
 }
 
 /** Windows drawn for pictures: at most this many per domain. */
@@ -144,6 +149,7 @@ export async function runEvaluation(
           oracle.dispose();
         }
         results.references.push(row);
+        await hooks.onPartial?.(results);
         for (const strategy of strategies) {
           for (const shots of plan.shots) {
             done += 1;
@@ -189,6 +195,7 @@ export async function runEvaluation(
             }
             results.cells.push(cell);
             hooks.onCell?.(done, total, cell);
+            await hooks.onPartial?.(results);
           }
         }
       }

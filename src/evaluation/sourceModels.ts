@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import type { Modality } from '../data/channelNames.js';
 import type { ScenarioName } from '../data/scenarios.js';
 import type { Logger } from '../log.js';
 import { loadModelBundle, saveModelBundle, type ModelBundle } from '../model/modelBundle.js';
 import { DEFAULT_MODALITIES, pretrainModel } from '../model/pretrainModel.js';
+import type { EpochRecord } from '../model/training/pretrainLoop.js';
 import { exists } from '../util/atomicFs.js';
 
 /** Scenarios whose source runs are the same share one source model. */
@@ -30,7 +32,26 @@ export interface SourceModelOptions {
   cacheDir: string;
   epochs: number;
   seed: number;
+  /** Modalities a model pretrained here reads; DEFAULT_MODALITIES when undefined. */
+  modalities?: Modality[];
+  /** Told the folder before a source model is pretrained here (it takes minutes). */
+  onPretrain?: (out: string) => void;
+  /** Told each finished epoch of a source model pretrained here. */
+  onPretrainEpoch?: (record: EpochRecord) => void;
   logger: Logger;
+}
+
+/**
+ * The folder name of a source model: the key, a modality suffix when the modalities are
+ * not the default ones, and the epochs of models pretrained here.
+ */
+export function sourceModelName(key: string, modalities?: readonly Modality[]): string {
+  if (modalities === undefined || sameModalities(modalities, DEFAULT_MODALITIES)) return key;
+  return `${key}-${[...modalities].sort().join('+')}`;
+}
+
+function sameModalities(a: readonly Modality[], b: readonly Modality[]): boolean {
+  return a.length === b.length && a.every((m) => b.includes(m));
 }
 
 /**
@@ -42,19 +63,21 @@ export async function sourceModelFor(
   options: SourceModelOptions,
 ): Promise<ModelBundle> {
   const key = SOURCE_OF[scenario];
-  for (const dir of [
-    join(options.modelsDir, key),
-    join(options.cacheDir, `${key}-e${options.epochs}`),
-  ]) {
+  const modalities = options.modalities ?? DEFAULT_MODALITIES;
+  const name = sourceModelName(key, modalities);
+  // Committed models read the default modalities; other modality sets are pretrained here.
+  const committed = name === key ? [join(options.modelsDir, key)] : [];
+  for (const dir of [...committed, join(options.cacheDir, `${name}-e${options.epochs}`)]) {
     if (await exists(join(dir, 'manifest.json'))) return loadModelBundle(dir);
   }
-  const out = join(options.cacheDir, `${key}-e${options.epochs}`);
+  const out = join(options.cacheDir, `${name}-e${options.epochs}`);
+  options.onPretrain?.(out);
   options.logger.info({ scenario, key, out }, 'pretraining a source model for the evaluation');
   const outcome = await pretrainModel({
     dataDir: options.dataDir,
     scenario: PRETRAIN_SCENARIO[key]!,
     seed: options.seed,
-    modalities: DEFAULT_MODALITIES,
+    modalities,
     width: 64,
     blocks: 2,
     recurrentUnits: 64,
@@ -72,6 +95,7 @@ export async function sourceModelFor(
       augmentation: { noise: 0.05, unitDropChance: 0.3, unitDropShare: 0.3 },
     },
     logger: options.logger,
+    onEpoch: options.onPretrainEpoch,
   });
   await saveModelBundle(
     out,
@@ -82,7 +106,7 @@ export async function sourceModelFor(
       window: { length: 64, stride: 16 },
     },
     {
-      version: `${key}-seed${options.seed}-e${options.epochs}`,
+      version: `${name}-seed${options.seed}-e${options.epochs}`,
       command: `adaptd evaluate (source model for ${scenario})`,
       trainingData: outcome.trainingData,
     },
