@@ -54,6 +54,8 @@ export interface AdaptationParts {
   logger: Logger;
   /** Told whenever the serving adapter changes (e.g. to reset the drift window). */
   onServingChange?: (adapterVersion: string | null) => void;
+  /** Writes the daemon's whole state (the state store); the engine's own file comes first. */
+  snapshotState?: () => Promise<{ path: string }>;
   /** Default: a ChildTrainer with the configured timeout. */
   trainer?: Trainer;
   now?: () => number;
@@ -216,7 +218,7 @@ export class AdaptationController implements ControlTarget {
 
   async snapshot(): Promise<{ path: string }> {
     await this.persist();
-    return { path: this.statePath };
+    return this.parts.snapshotState?.() ?? { path: this.statePath };
   }
 
   status(): { adapterVersion: string | null; frozen: boolean; adapting: boolean } {
