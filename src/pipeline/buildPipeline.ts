@@ -41,6 +41,7 @@ export interface PipelineParts {
   onScored?: InferenceWorkerOptions['onScored'];
   onGcode?: SensorPipelineOptions['onGcode'];
   onLabel?: SensorPipelineOptions['onLabel'];
+  onCommand?: SensorPipelineOptions['onCommand'];
 }
 
 /** The assembled pipeline and the parts observers need (the worker's predictions$). */
@@ -99,6 +100,7 @@ export function buildPipeline(settings: PipelineSettings, parts: PipelineParts):
     onInputError: parts.onInputError,
     onGcode: parts.onGcode,
     onLabel: parts.onLabel,
+    onCommand: parts.onCommand,
   });
   return { pipeline, worker, windower, channelMap };
 }

@@ -28,6 +28,8 @@ export interface SensorPipelineOptions {
   onGcode?: (line: GcodeMessage) => void;
   /** Each operator label; the message is settled once this returns. */
   onLabel?: (label: LabelMessage, origin: InputOrigin) => void;
+  /** Each control command; the control layer settles it once it has answered. */
+  onCommand?: (event: Extract<InputEvent, { stream: 'commands' }>) => void;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface SensorPipelineOptions {
  * its timeline, windows into the bounded queue that the inference worker drains. Every event
  * is handed to the settle tracker, which settles it once the windows it fed are published.
  * Labels go to `onLabel` (the learning loop) and are settled once it has taken them; commands
- * belong to the control layer and, until it is wired, are settled as soon as they are counted.
+ * go to `onCommand` (the control layer), which settles them itself.
  */
 export class SensorPipeline implements Component {
   readonly name = 'pipeline';
@@ -112,6 +114,10 @@ export class SensorPipeline implements Component {
         tracker.settleNow(event.settle);
         return;
       case 'commands':
+        if (this.options.onCommand !== undefined) {
+          this.options.onCommand(event);
+          return;
+        }
         this.warnUnhandled(event.stream);
         tracker.settleNow(event.settle);
         return;

@@ -18,6 +18,7 @@ import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { EventLoopMonitor } from './eventLoopMonitor.js';
 import { HttpServer } from './httpServer.js';
 import { Lifecycle } from './lifecycle.js';
+import { ControlPlane } from './controlPlane.js';
 import { rejectRouting } from './rejectRouting.js';
 import type { Transports, TransportFactory } from './transports.js';
 
@@ -60,12 +61,15 @@ export class Daemon {
   private transports: Transports | undefined;
   private built: BuiltPipeline | undefined;
   private learningLoop: LearningLoop | undefined;
+  /** State generations, Kafka offsets and commands (src/state, src/control). */
+  readonly control: ControlPlane;
   private inputsUp = false;
   private stopping: Promise<void> | undefined;
   private readonly session = Date.now();
 
   constructor(private readonly options: DaemonOptions) {
     this.log = options.logger;
+    this.control = new ControlPlane(options.config, options.logger);
     this.lifecycle = new Lifecycle({
       logger: options.logger,
       stopTimeoutMs: options.config.service.stopTimeoutMs,
@@ -74,6 +78,7 @@ export class Daemon {
       .add({ name: 'backend', start: () => this.startBackend(), stop: () => Promise.resolve() })
       .add({ name: 'model', start: () => this.startModel(), stop: () => this.stopModel() })
       .add({ name: 'http', start: () => this.startHttp(), stop: () => this.stopHttp() })
+      .add(this.control.stateComponent(() => this.requireMetrics()))
       .add({ name: 'outputs', start: () => this.startOutputs(), stop: () => this.stopOutputs() })
       .add({ name: 'learning', start: () => this.startLearning(), stop: () => this.stopLearning() })
       .add(
@@ -84,6 +89,15 @@ export class Daemon {
           deadLetterBytes: options.config.messages.deadLetterBytes,
           logger: options.logger,
         }),
+      )
+      .add(
+        this.control.commandsComponent(() => ({
+          output: this.requireTransports().output,
+          metrics: this.requireMetrics(),
+          modelVersion: this.modelVersion(),
+          learning: this.learning,
+          // The adaptation engine (AdaptationController) goes here once the daemon runs it.
+        })),
       )
       .add({ name: 'pipeline', start: () => this.startPipeline(), stop: () => this.stopPipeline() })
       .add({ name: 'inputs', start: () => this.startInputs(), stop: () => this.stopInputs() });
@@ -198,7 +212,10 @@ export class Daemon {
   }
 
   private async startOutputs(): Promise<void> {
-    const transports = await this.options.transports(this.options.config, this.log);
+    const transports = await this.options.transports(this.options.config, this.log, {
+      offsets: this.control.offsets,
+      onRedelivered: (transport) => this.requireMetrics().redelivered.inc({ transport }),
+    });
     this.transports = transports;
     this.requireMetrics().setProbes({ connected: () => transports.connected() });
     await transports.output.start();
@@ -274,6 +291,7 @@ export class Daemon {
         onScored: (predictions) => learning.onScored(predictions),
         onGcode: (line) => learning.onGcode(line),
         onLabel: (label, origin) => learning.onLabel(label, origin),
+        onCommand: (event) => this.control.onCommand(event),
       },
     );
     this.built.worker.predictions$.subscribe(this.predictions$);

@@ -44,7 +44,7 @@ export async function runEmbeddedDefault(options: EmbeddedDefaultOptions): Promi
       logger,
       version: options.version,
       // aedes speaks MQTT 3.1.1 only.
-      transports: (c, l) => createTransports(c, l, { mqttProtocolVersion: 4 }),
+      transports: (c, l, o) => createTransports(c, l, { ...o, mqttProtocolVersion: 4 }),
       whileRunning: (daemon, signal) => replayAll(daemon, runs, url, options, signal),
       signals: options.signals,
       onImpatient: options.onImpatient,

@@ -2,7 +2,7 @@ import type { AdaptdConfig } from '../config/loadConfig.js';
 import { AdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { InputSource, TransportName } from '../transports/inputSource.js';
-import { KafkaInput } from '../transports/kafka/kafkaInput.js';
+import { KafkaInput, type ProcessedOffsets } from '../transports/kafka/kafkaInput.js';
 import { KafkaOutput } from '../transports/kafka/kafkaOutput.js';
 import { KafkajsClient } from '../transports/kafka/kafkajsClient.js';
 import { DEFAULT_LIMITS } from '../transports/messages/validateMessage.js';
@@ -24,11 +24,15 @@ export interface Transports {
 export interface TransportOptions {
   /** 4 for MQTT 3.1.1, which the embedded aedes broker speaks; 5 otherwise. */
   mqttProtocolVersion?: 4 | 5;
+  /** Kafka offsets kept with the state: saved before each commit, redeliveries skipped. */
+  offsets?: ProcessedOffsets;
+  onRedelivered?: (transport: TransportName) => void;
 }
 
 export type TransportFactory = (
   config: AdaptdConfig,
   logger: Logger,
+  options?: TransportOptions,
 ) => Transports | Promise<Transports>;
 
 /**
@@ -82,6 +86,8 @@ export async function createTransports(
       groupId,
       fromBeginning: config.kafka.fromBeginning,
       limits,
+      ...(options.offsets === undefined ? {} : { offsets: options.offsets }),
+      onRedelivered: () => options.onRedelivered?.('kafka'),
       logger,
     });
     inputs.push(input);

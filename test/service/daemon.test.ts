@@ -11,6 +11,7 @@ import type { Transports } from '../../src/service/transports.js';
 import { FakeInput, FakeOutput } from '../pipeline/fakes.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
+import { tempStateDir } from '../support/stateDir.js';
 
 function testConfig(modelDir: string, extra: Record<string, string> = {}): AdaptdConfig {
   return loadConfig({
@@ -22,6 +23,7 @@ function testConfig(modelDir: string, extra: Record<string, string> = {}): Adapt
       ADAPTD_WINDOW_LENGTH: '16',
       ADAPTD_WINDOW_STRIDE: '8',
       ADAPTD_WINDOW_REORDER_ROWS: '0',
+      ADAPTD_STATE_DIR: tempStateDir(),
       ...extra,
     },
   }).config;

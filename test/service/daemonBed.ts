@@ -13,12 +13,18 @@ import { createTransports } from '../../src/service/transports.js';
 import { Collector } from '../transports/collector.js';
 import { withDeadline } from '../support/deadline.js';
 import { service } from '../support/services.js';
+import { tempStateDir } from '../support/stateDir.js';
 
 /** Configuration for a test daemon: no config folder, only the given variables. */
 export function bedConfig(env: Record<string, string>): AdaptdConfig {
   return loadConfig({
     configDir: '/nonexistent',
-    env: { ADAPTD_HTTP_PORT: '0', ADAPTD_WINDOW_REORDER_ROWS: '0', ...env },
+    env: {
+      ADAPTD_HTTP_PORT: '0',
+      ADAPTD_WINDOW_REORDER_ROWS: '0',
+      ADAPTD_STATE_DIR: tempStateDir(),
+      ...env,
+    },
   }).config;
 }
 

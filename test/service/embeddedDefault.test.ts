@@ -11,6 +11,7 @@ import { isAdaptdError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { runEmbeddedDefault } from '../../src/service/embeddedDefault.js';
 import type { SignalSource } from '../../src/service/stopRequest.js';
+import { tempStateDir } from '../support/stateDir.js';
 
 const DATA = defaultDataDir();
 const MODEL = 'models/s1-standard';
@@ -30,6 +31,7 @@ function config(dataDir: string) {
       ADAPTD_HTTP_PORT: '0',
       ADAPTD_DEMO_SPEED: '2000',
       ADAPTD_DEMO_RUNS_PER_PHASE: '1',
+      ADAPTD_STATE_DIR: tempStateDir(),
     },
   }).config;
 }

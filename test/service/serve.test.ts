@@ -16,6 +16,7 @@ import { FakeInput, FakeOutput } from '../pipeline/fakes.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
 import { openNotifySocket } from './notifySocket.js';
+import { tempStateDir } from '../support/stateDir.js';
 
 function signals(): SignalSource & EventEmitter {
   return new EventEmitter() as SignalSource & EventEmitter;
@@ -57,7 +58,12 @@ describe('serve', () => {
   const options = (journal: string[], source: SignalSource, t = transports(journal)) => ({
     config: loadConfig({
       configDir: '/nonexistent',
-      env: { ADAPTD_MODEL_DIR: modelDir, ADAPTD_HTTP_PORT: '0', ADAPTD_WINDOW_LENGTH: '16' },
+      env: {
+        ADAPTD_MODEL_DIR: modelDir,
+        ADAPTD_HTTP_PORT: '0',
+        ADAPTD_WINDOW_LENGTH: '16',
+        ADAPTD_STATE_DIR: tempStateDir(),
+      },
     }).config,
     logger: silentLogger,
     version: 'test',
