@@ -13,7 +13,7 @@ const REDACTED_PATHS = [
   'sasl.password',
   'config.mqtt.password',
   'config.kafka.sasl.password',
-  'config.control.secret',
+  'config.commands.secret',
 ];
 
 export interface LoggerSettings {
