@@ -12,11 +12,13 @@ import {
 } from '../model/backend/selectBackend.js';
 import { loadModelBundle, type ModelBundle } from '../model/modelBundle.js';
 import { parseDriftDocument } from '../drift/driftDocument.js';
+import type { AdaptationController } from '../adaptation/adaptationController.js';
 import { LearningLoop } from '../learning/learningLoop.js';
 import { buildPipeline, type BuiltPipeline } from '../pipeline/buildPipeline.js';
 import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { EventLoopMonitor } from './eventLoopMonitor.js';
 import { HttpServer } from './httpServer.js';
+import { AdaptationPart } from './adaptationPart.js';
 import { Lifecycle } from './lifecycle.js';
 import { ControlPlane } from './controlPlane.js';
 import { rejectRouting } from './rejectRouting.js';
@@ -63,6 +65,7 @@ export class Daemon {
   private learningLoop: LearningLoop | undefined;
   /** State generations, Kafka offsets and commands (src/state, src/control). */
   readonly control: ControlPlane;
+  private readonly adaptationPart: AdaptationPart;
   private inputsUp = false;
   private stopping: Promise<void> | undefined;
   private readonly session = Date.now();
@@ -70,6 +73,16 @@ export class Daemon {
   constructor(private readonly options: DaemonOptions) {
     this.log = options.logger;
     this.control = new ControlPlane(options.config, options.logger);
+    this.adaptationPart = new AdaptationPart({
+      config: options.config,
+      model: () => this.requireBundle().model,
+      learning: () => this.learning,
+      output: () => this.requireTransports().output,
+      metrics: () => this.requireMetrics(),
+      predictions$: this.predictions$,
+      logger: options.logger,
+      snapshotState: () => this.control.snapshot(),
+    });
     this.lifecycle = new Lifecycle({
       logger: options.logger,
       stopTimeoutMs: options.config.service.stopTimeoutMs,
@@ -90,13 +103,14 @@ export class Daemon {
           logger: options.logger,
         }),
       )
+      .add(this.adaptationPart)
       .add(
         this.control.commandsComponent(() => ({
           output: this.requireTransports().output,
           metrics: this.requireMetrics(),
           modelVersion: this.modelVersion(),
           learning: this.learning,
-          // The adaptation engine (AdaptationController) goes here once the daemon runs it.
+          target: this.adaptation,
         })),
       )
       .add({ name: 'pipeline', start: () => this.startPipeline(), stop: () => this.stopPipeline() })
@@ -116,6 +130,13 @@ export class Daemon {
   get learning(): LearningLoop {
     if (this.learningLoop === undefined) throw new AdaptdError('INTERNAL', 'daemon not started');
     return this.learningLoop;
+  }
+
+  /** The adaptation engine: what commands drive (ControlTarget), runs and probation. */
+  get adaptation(): AdaptationController {
+    const controller = this.adaptationPart.controller;
+    if (controller === undefined) throw new AdaptdError('INTERNAL', 'daemon not started');
+    return controller;
   }
 
   /** Ids of the recorded runs whose data made the model in service (from its manifest). */
@@ -285,7 +306,10 @@ export class Daemon {
         inputs,
         output,
         metrics: this.requireMetrics(),
-        versions: () => ({ modelVersion: this.modelVersion(), adapterVersion: null }),
+        versions: () => ({
+          modelVersion: this.modelVersion(),
+          adapterVersion: this.adaptationPart.controller?.status().adapterVersion ?? null,
+        }),
         logger: this.log,
         onInputError: (error) => this.options.onFatal?.(error),
         onScored: (predictions) => learning.onScored(predictions),
@@ -335,7 +359,7 @@ export class Daemon {
       state,
       ...(reason === undefined ? {} : { reason }),
       modelVersion: this.modelVersion(),
-      adapterVersion: null,
+      adapterVersion: this.adaptationPart.controller?.status().adapterVersion ?? null,
       // MQTT replaces these with its connection's session; Kafka keeps the process start.
       session: this.session,
       ts: Date.now(),
