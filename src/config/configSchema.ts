@@ -486,11 +486,11 @@ export const configSchema = {
       default: 256,
       env: 'ADAPTD_LABELS_MAX_RANGES',
     },
-    gcodeMotion: {
-      doc: 'Label the motion command (G0 to G3) of every window row from the executing G-code lines',
+    fromGcode: {
+      doc: 'Label windows from the executing G-code lines: the motion command (G0 to G3) of every row, and the G-code heads (token type, command, parameter, value) of the last row',
       format: Boolean,
       default: true,
-      env: 'ADAPTD_LABELS_GCODE_MOTION',
+      env: 'ADAPTD_LABELS_FROM_GCODE',
     },
   },
   adaptation: {

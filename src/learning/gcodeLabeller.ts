@@ -1,6 +1,8 @@
 import type { DriftContext } from '../drift/driftMonitor.js';
 import { parseLine, type ParsedLine } from '../gcode/gcodeParser.js';
 import { ModalState } from '../gcode/modalState.js';
+import { DEFAULT_VOCABULARY } from '../gcode/vocabulary.js';
+import { gcodeTargets, type GcodeTargets } from '../model/gcodeTargets.js';
 import type { GcodeMessage } from '../transports/messages/gcodeMessage.js';
 import type { SensorWindow } from '../windows/sensorWindow.js';
 
@@ -35,6 +37,7 @@ const PROGRAM_COMMENT = /^program\s*[:=]?\s*(\S.*)$/i;
 export class GcodeLabeller {
   private readonly modal = new ModalState();
   private readonly facts = new Map<number, LineFacts>();
+  private readonly targets = new Map<string, GcodeTargets>();
   private lastLine: number | undefined;
   private programId: string | undefined;
   private tool: string | undefined;
@@ -77,6 +80,23 @@ export class GcodeLabeller {
     return Int32Array.from(window.gcode, (line) =>
       line === undefined ? -1 : (this.facts.get(line.ts)?.motion ?? -1),
     );
+  }
+
+  /**
+   * Class ids of the G-code heads (first token type, command, parameter, value bucket) for the
+   * line at the window's last row, as pretraining labels them; undefined without a line.
+   */
+  lineTargets(window: Pick<SensorWindow, 'gcode'>): GcodeTargets | undefined {
+    const last = window.gcode[window.gcode.length - 1];
+    if (last === undefined) return undefined;
+    let targets = this.targets.get(last.text);
+    if (targets === undefined) {
+      targets = gcodeTargets(last.text, DEFAULT_VOCABULARY);
+      // Programs repeat a few hundred distinct lines; the cap only guards against a flood.
+      if (this.targets.size >= this.maxLines) this.targets.clear();
+      this.targets.set(last.text, targets);
+    }
+    return targets;
   }
 
   /** The program and tool in force at the window's last row (else the latest announced). */

@@ -34,7 +34,7 @@ export interface LearningSettings {
   bufferWindows: number;
   holdout: HoldoutPolicy;
   maxLabelRanges: number;
-  gcodeMotion: boolean;
+  fromGcode: boolean;
 }
 
 export interface LearningParts {
@@ -73,6 +73,7 @@ export class LearningLoop {
   private sinceDomain = 0;
   private domain: DomainScore | undefined;
   private readonly stepHeads: ReadonlySet<string>;
+  private readonly heads: ReadonlySet<string>;
 
   constructor(
     private readonly settings: LearningSettings,
@@ -81,6 +82,7 @@ export class LearningLoop {
     this.log = parts.logger.child({ component: 'learning' });
     this.now = parts.now ?? Date.now;
     this.stepHeads = new Set(settings.heads.filter((h) => h.reads === 'step').map((h) => h.name));
+    this.heads = new Set(settings.heads.map((h) => h.name));
     const calibrated = settings.drift?.thresholds != null ? settings.drift : undefined;
     if (calibrated === undefined) {
       this.log.warn(
@@ -226,11 +228,17 @@ export class LearningLoop {
     this.drift?.observe(embedding, this.labeller.contextOf(window));
     this.recent.push(embedding);
     const labels: Record<string, Int32Array | number> = {};
-    if (this.settings.gcodeMotion && this.stepHeads.has('motion')) {
+    if (this.settings.fromGcode && this.stepHeads.has('motion')) {
       const steps = this.labeller.motionSteps(window);
       if (steps.some((value) => value >= 0)) {
         labels.motion = steps;
         this.parts.metrics.labels.inc({ source: 'gcode' });
+      }
+    }
+    const targets = this.settings.fromGcode ? this.labeller.lineTargets(window) : undefined;
+    if (targets !== undefined) {
+      for (const [head, value] of Object.entries(targets) as Array<[string, number]>) {
+        if (value >= 0 && this.heads.has(head)) labels[head] = value;
       }
     }
     for (const range of this.operatorLabels.covering(window.from, window.to)) {

@@ -273,7 +273,7 @@ export class Daemon {
         bufferWindows: config.buffers.targetWindows,
         holdout: { blockMs: config.labels.holdoutBlockMs, every: config.labels.holdoutEvery },
         maxLabelRanges: config.labels.maxRanges,
-        gcodeMotion: config.labels.gcodeMotion,
+        fromGcode: config.labels.fromGcode,
       },
       { output: this.requireTransports().output, metrics: this.requireMetrics(), logger: this.log },
     );

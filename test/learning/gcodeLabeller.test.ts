@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
 import { readRun } from '../../src/data/runReader.js';
+import { DEFAULT_VOCABULARY } from '../../src/gcode/vocabulary.js';
 import { GcodeLabeller } from '../../src/learning/gcodeLabeller.js';
+import { gcodeTargets } from '../../src/model/gcodeTargets.js';
 import { runSteps } from '../../src/transports/replay/runMessages.js';
 import type { GcodeLine } from '../../src/windows/gcodeTimeline.js';
 
@@ -56,6 +58,15 @@ describe('GcodeLabeller', () => {
       'a window keeps the context of its own lines',
     );
     assert.deepEqual(labeller.contextOf({ gcode: [undefined] }), labeller.context, 'latest');
+  });
+
+  it("gives the G-code heads' classes of the line at the window's last row", () => {
+    const labeller = new GcodeLabeller();
+    const lines = feed(labeller, [[1, 'G1 X1 F10']]);
+    const targets = labeller.lineTargets({ gcode: [undefined, ...lines] })!;
+    assert.deepEqual(targets, gcodeTargets('G1 X1 F10', DEFAULT_VOCABULARY), 'as pretraining');
+    assert.ok(targets.gcodeCommand >= 0, 'a known command');
+    assert.equal(labeller.lineTargets({ gcode: [lines[0], undefined] }), undefined, 'no line');
   });
 
   const folder = defaultDataDir();

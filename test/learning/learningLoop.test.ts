@@ -39,7 +39,7 @@ function setup(overrides: Partial<LearningSettings> = {}) {
       bufferWindows: 500,
       holdout: { blockMs: 60_000, every: 0 },
       maxLabelRanges: 16,
-      gcodeMotion: true,
+      fromGcode: true,
       ...overrides,
     },
     { output, metrics, logger: silentLogger, now: () => T0 },
