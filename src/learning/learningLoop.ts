@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { DaemonMetrics, LearningProbe } from '../metrics/daemonMetrics.js';
 import type { HeadConfig } from '../model/modelConfig.js';
 import type { Prediction } from '../pipeline/inferenceWorker.js';
+import { SERVED_HEADS } from '../pipeline/windowPredictor.js';
 import type { InputOrigin, Reject } from '../transports/inputSource.js';
 import type { LabelMessage } from '../transports/messages/labelMessage.js';
 import type { GcodeMessage } from '../transports/messages/gcodeMessage.js';
@@ -104,7 +105,9 @@ export class LearningLoop {
       holdout: settings.holdout,
       now: this.now,
     });
-    this.prototypes = new PrototypeBank(settings.heads, settings.shape.units, this.drift?.scale);
+    // Prototypes for the heads operators see; the G-code token heads label training only.
+    const served = settings.heads.filter((h) => SERVED_HEADS.includes(h.name));
+    this.prototypes = new PrototypeBank(served, settings.shape.units, this.drift?.scale);
     this.labeller = new GcodeLabeller();
     this.operatorLabels = new OperatorLabels(settings.heads, settings.maxLabelRanges);
     this.recent = new RecentEmbeddings(settings.domain.windows, settings.shape.units);
