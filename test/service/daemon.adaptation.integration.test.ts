@@ -1,0 +1,306 @@
+import { describe, it, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { sourceHoldoutDocument } from '../../src/adaptation/sourceHoldout.js';
+import { SOURCE_HOLDOUT_DOCUMENT } from '../../src/adaptation/sourceHoldout.js';
+import { buildSchema, type ChannelSchema } from '../../src/data/channelSchema.js';
+import { CONTEXT_SIZE } from '../../src/data/controllerContext.js';
+import { Normaliser } from '../../src/data/normaliser.js';
+import { defaultDataDir, listRuns, type RunInfo } from '../../src/data/runCatalog.js';
+import { readRun } from '../../src/data/runReader.js';
+import { buildWindowSet } from '../../src/data/windows.js';
+import { labelledWindows, saveModelBundle } from '../../src/model/modelBundle.js';
+import { SensorModel } from '../../src/model/sensorModel.js';
+import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
+import type { InputPublisher } from '../../src/transports/inputPublisher.js';
+import type { EventMessage } from '../../src/transports/messages/eventMessage.js';
+import type { InputPayloads } from '../../src/transports/messages/payloadSchemas.js';
+import type { InputStream } from '../../src/transports/messages/streams.js';
+import { replayRuns, type ReplayedRun } from '../../src/transports/replay/replay.js';
+import { withDeadline } from '../support/deadline.js';
+import { service, servicesSkip, uniqueName } from '../support/services.js';
+import { TINY_HEADS } from '../support/tinyBundle.js';
+import { tinyConfig } from '../support/tinyModel.js';
+import { quietFor } from '../transports/collector.js';
+import { bedConfig, seriesValue, startDaemon } from './daemonBed.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MACHINE = 'mill-adapt';
+const SOURCE_HOLDOUT = ['face_001', 'pocket_001', 'adaptive_001'];
+const SOURCE_REPLAY = ['face_002', 'pocket_002'];
+/** Target runs of the other program (150025) the adaptation learns from, with operator labels. */
+const TARGET_ADAPT = [
+  'face150025_002',
+  'pocket150025_002',
+  'adaptive150025_007',
+  'face150025_006',
+  'pocket150025_007',
+  'adaptive150025_008',
+];
+/** Later target runs of the same program, scored after the promotion. */
+const TARGET_LATER = ['face150025_013', 'pocket150025_011', 'adaptive150025_013'];
+
+/**
+ * A tiny untrained model for the schema of the recorded runs (64-row windows) shipping a
+ * source holdout cut from standard runs: the champion a trained adapter must beat.
+ */
+async function tinyRunBundle(runs: RunInfo[]) {
+  // Whatever backend the process has chosen, or the highest-priority one if none yet.
+  await tf.ready();
+  const frames = await Promise.all(runs.map((run) => readRun(run)));
+  const schema: ChannelSchema = buildSchema(frames, { boards: ['frame_r2', 'y_bed__3'] });
+  const normaliser = Normaliser.fit(frames, schema);
+  const window = { length: 64, stride: 16 };
+  const set = buildWindowSet(frames, schema, normaliser, window);
+  const channels = schema.channels.length;
+  const indices = Array.from({ length: channels }, (_, c) => c);
+  const half = Math.ceil(channels / 2);
+  const model = new SensorModel(
+    tinyConfig({
+      channels,
+      windowLength: 64,
+      contextSize: CONTEXT_SIZE,
+      modalities: [
+        { name: 'first', channels: indices.slice(0, half) },
+        { name: 'second', channels: indices.slice(half) },
+      ],
+      heads: TINY_HEADS,
+    }),
+    11,
+  );
+  const root = await mkdtemp(join(tmpdir(), 'adaptd-adapt-it-'));
+  const dir = join(root, 'model');
+  try {
+    await saveModelBundle(
+      dir,
+      { model, schema, normaliser, window },
+      {
+        version: 'tiny-adapt-it',
+        command: 'test',
+        trainingData: {},
+        documents: {
+          [SOURCE_HOLDOUT_DOCUMENT]: sourceHoldoutDocument(
+            labelledWindows(set),
+            Array.from({ length: set.count }, (_, i) => i),
+            runs.map((run) => run.id),
+          ),
+        },
+      },
+    );
+  } finally {
+    model.dispose();
+  }
+  return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** The machine's side: publishes inputs and commands, collects events and replies. */
+async function machineClient(t: TestContext, prefix: string) {
+  const client: MqttClient = await connectAsync(service('mqtt'), {
+    clientId: uniqueName('machine'),
+    reconnectPeriod: 0,
+  });
+  t.after(() => client.endAsync(true));
+  const topic = (stream: string) => `${prefix}/${MACHINE}/${stream}`;
+  const received = new Map<string, unknown[]>();
+  client.on('message', (name, payload) => {
+    const stream = name.slice(`${prefix}/${MACHINE}/`.length);
+    received.set(stream, [...(received.get(stream) ?? []), JSON.parse(payload.toString('utf8'))]);
+  });
+  await client.subscribeAsync([topic('events'), topic('replies')], { qos: 1 });
+  const publisher: InputPublisher = {
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    async publish<S extends InputStream>(stream: S, payload: InputPayloads[S]) {
+      await client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 });
+    },
+  };
+  return {
+    publisher,
+    received: (stream: string) => received.get(stream) ?? [],
+  };
+}
+
+/** Share of the windows within the given runs whose operation prediction is right. */
+function accuracy(predictions: readonly Prediction[], spans: readonly ReplayedRun[]): number {
+  let right = 0;
+  let count = 0;
+  for (const p of predictions) {
+    const span = spans.find((s) => s.from <= p.window.from && p.window.to <= s.to);
+    if (span === undefined) continue;
+    count += 1;
+    if (p.results['operation']?.label === span.run.operation) right += 1;
+  }
+  assert.ok(count > 0, 'predictions fell inside the replayed runs');
+  return right / count;
+}
+
+async function waitUntil(what: string, ms: number, done: () => boolean): Promise<void> {
+  await withDeadline(
+    (async () => {
+      while (!done()) await quietFor(50);
+    })(),
+    ms,
+    what,
+  );
+}
+
+describe('adaptation in the daemon over the real mosquitto', { skip: servicesSkip() }, () => {
+  it(
+    'source then another program: a command adapts, the challenger is promoted, later target ' +
+      'windows score higher, and /metrics and the events topic show each step',
+    { timeout: 300_000 },
+    async (t) => {
+      const all = await listRuns(defaultDataDir());
+      const pick = (ids: string[]) => ids.map((id) => all.find((run) => run.id === id)!);
+      const bundle = await tinyRunBundle(pick(SOURCE_HOLDOUT));
+      t.after(() => bundle.cleanup());
+      const prefix = `adaptd-it/${uniqueName('adapt')}`;
+      const machine = await machineClient(t, prefix);
+      const { daemon, predictions, base } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_MQTT_URL: service('mqtt'),
+          ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+          ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+          ADAPTD_COMMANDS_AUTH: 'off',
+          ADAPTD_LABELS_HOLDOUT_BLOCK_MS: '30000',
+          ADAPTD_LABELS_HOLDOUT_EVERY: '3',
+          ADAPTD_ADAPTATION_INTERVAL_MS: '0',
+          ADAPTD_ADAPTATION_STEPS: '150',
+          ADAPTD_ADAPTATION_LEARNING_RATE: '0.003',
+          ADAPTD_ADAPTATION_MIN_TARGET_WINDOWS: '32',
+          ADAPTD_ADAPTATION_MIN_HELD_BACK: '10',
+          ADAPTD_ADAPTATION_PROBATION_WINDOWS: '0',
+        }),
+      );
+      const labels: Promise<void>[] = [];
+      const labelRuns = (span: ReplayedRun) => {
+        labels.push(
+          machine.publisher.publish('labels', {
+            from: span.from,
+            to: span.to,
+            head: 'operation',
+            label: span.run.operation,
+          }),
+        );
+      };
+      // Source program, then the other program with operator labels for each run.
+      const source = await replayRuns({
+        runs: pick(SOURCE_REPLAY),
+        publisher: machine.publisher,
+        speed: 'max',
+        startMs: Date.now() - 24 * 3_600_000,
+      });
+      const adapt = await replayRuns({
+        runs: pick(TARGET_ADAPT),
+        publisher: machine.publisher,
+        speed: 'max',
+        startMs: source.nextStartMs,
+        onRun: labelRuns,
+      });
+      await Promise.all(labels);
+      await waitUntil('every target window scored', 60_000, () =>
+        predictions.items.some((p) => p.window.to >= adapt.runs.at(-1)!.to - 16_000),
+      );
+      await quietFor(1_000);
+      const before = accuracy(predictions.items, adapt.runs);
+      assert.ok(
+        predictions.items.every((p) => p.payload.adapterVersion === null),
+        'the source model served so far',
+      );
+
+      // A re-adapt command over MQTT: accepted, in progress, succeeded with the outcome.
+      const requestId = uniqueName('readapt');
+      await machine.publisher.publish('commands', {
+        requestId,
+        command: 'readapt',
+        expiresAt: Date.now() + 60_000,
+      });
+      const replies = () =>
+        (machine.received('replies') as Array<{ requestId: string; status: string }>).filter(
+          (reply) => reply.requestId === requestId,
+        );
+      await waitUntil('the readapt command finished', 240_000, () =>
+        replies().some((r) => r.status === 'succeeded' || r.status === 'failed'),
+      );
+      const final = replies().at(-1) as { status: string; detail?: Record<string, unknown> };
+      assert.equal(final.status, 'succeeded', `reply ${JSON.stringify(final)}`);
+      assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
+
+      // Later windows of the same program, served by the adapted model.
+      const count = predictions.items.length;
+      const later = await replayRuns({
+        runs: pick(TARGET_LATER),
+        publisher: machine.publisher,
+        speed: 'max',
+        startMs: adapt.nextStartMs,
+      });
+      await waitUntil('later target windows scored', 60_000, () =>
+        predictions.items.some((p) => p.window.to >= later.runs.at(-1)!.to - 16_000),
+      );
+      const after = predictions.items.slice(count);
+      assert.ok(
+        after.every((p) => p.payload.adapterVersion === 'a1'),
+        'later predictions carry the adapter version',
+      );
+      const afterAccuracy = accuracy(after, later.runs);
+      assert.ok(
+        afterAccuracy > before,
+        `later target accuracy ${afterAccuracy.toFixed(3)} above the champion's ` +
+          `${before.toFixed(3)}`,
+      );
+      t.diagnostic(
+        `operation accuracy: champion ${before.toFixed(3)}, adapted ${afterAccuracy.toFixed(3)}`,
+      );
+
+      const events = machine.received('events') as EventMessage[];
+      const kinds = events.filter((e) => e.kind.startsWith('adaptation.')).map((e) => e.kind);
+      assert.deepEqual(
+        kinds.slice(0, 4),
+        ['adaptation.started', 'adaptation.trained', 'adaptation.scored', 'adaptation.promoted'],
+        `events: ${kinds.join(', ')}`,
+      );
+      const promoted = events.find((e) => e.kind === 'adaptation.promoted');
+      assert.equal(promoted?.requestId, requestId, 'events carry the command request id');
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+      assert.equal(
+        seriesValue(
+          exposition,
+          'adaptd_adaptation_runs_total{trigger="command",result="promoted"}',
+        ),
+        1,
+        'one promoted run by command',
+      );
+      assert.equal(seriesValue(exposition, 'adaptd_promotions_total'), 1, 'one promotion');
+      assert.equal(seriesValue(exposition, 'adaptd_adapter_info{adapter_version="a1"}'), 1, 'info');
+      assert.ok(
+        (seriesValue(exposition, 'adaptd_last_promotion_timestamp_seconds') ?? 0) > 0,
+        'last promotion time set',
+      );
+      const challenger = seriesValue(
+        exposition,
+        'adaptd_shadow_balanced_accuracy_ratio{model="challenger",set="target"}',
+      );
+      const champion = seriesValue(
+        exposition,
+        'adaptd_shadow_balanced_accuracy_ratio{model="champion",set="target"}',
+      );
+      assert.ok(
+        challenger !== undefined && champion !== undefined && challenger > champion,
+        `shadow scores exported: challenger ${challenger}, champion ${champion}`,
+      );
+      for (const phase of ['snapshot', 'train', 'score', 'total']) {
+        assert.equal(
+          seriesValue(exposition, `adaptd_adaptation_duration_seconds_count{phase="${phase}"}`),
+          1,
+          `duration of phase ${phase}`,
+        );
+      }
+    },
+  );
+});
