@@ -301,6 +301,31 @@ describe('adaptation in the daemon over the real mosquitto', { skip: servicesSki
           `duration of phase ${phase}`,
         );
       }
+
+      // Rollback by command: the source model serves again and says so.
+      const rollbackId = uniqueName('rollback');
+      await machine.publisher.publish('commands', {
+        requestId: rollbackId,
+        command: 'rollback',
+        expiresAt: Date.now() + 60_000,
+      });
+      await waitUntil('the rollback command finished', 30_000, () =>
+        (machine.received('replies') as Array<{ requestId: string; status: string }>).some(
+          (r) => r.requestId === rollbackId && (r.status === 'succeeded' || r.status === 'failed'),
+        ),
+      );
+      assert.equal(daemon.adaptation.status().adapterVersion, null, 'the source model serves');
+      const rolled = (machine.received('events') as EventMessage[]).find(
+        (e) => e.kind === 'adaptation.rolled_back',
+      );
+      assert.equal(rolled?.detail?.['from'], 'a1', 'the rollback event names the adapter left');
+      const afterRollback = await (await fetch(`${base}/metrics`)).text();
+      assert.equal(seriesValue(afterRollback, 'adaptd_rollbacks_total'), 1, 'one rollback');
+      assert.equal(
+        seriesValue(afterRollback, 'adaptd_adapter_info{adapter_version="none"}'),
+        1,
+        'info metric back to none',
+      );
     },
   );
 });
