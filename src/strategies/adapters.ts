@@ -20,6 +20,8 @@ export interface AdapterSettings {
   /** Weight of an L2 penalty towards the starting values of the trained variables; 0 off. */
   anchor: number;
   weightDecay: number;
+  /** Heads trained beside the task's (multi-task label sources name them); none when undefined. */
+  alsoHeads?: readonly string[];
 }
 
 const DEFAULTS = { steps: 200, batchSize: 32, learningRate: 3e-3 };
@@ -43,7 +45,8 @@ export async function trainAdapters(
   const model = base.clone();
   try {
     const head = taskHead(model, task);
-    const groups = [...adapterGroups(model.config), headGroup(task.head)];
+    const heads = [task.head, ...(settings.alsoHeads ?? []).filter((h) => h !== task.head)];
+    const groups = [...adapterGroups(model.config), ...heads.map((h) => headGroup(h))];
     const rate = options.learningRate ?? DEFAULTS.learningRate;
     const optimizer = new GroupOptimizer(model.store, {
       rates: Object.fromEntries(groups.map((g) => [g, rate])),

@@ -6,6 +6,7 @@ import { mmdAlignment } from './alignment/mmdAlignment.js';
 import { normRestat } from './alignment/normRestat.js';
 import { linearProbe, mlpProbe, sourceOnlyProbe } from './featureExtraction.js';
 import { fineTuneGradual, fineTuneLlrd } from './fineTune.js';
+import { gcodeMultiTask } from './gcodeMultiTask.js';
 import { gcodeSelf } from './gcodeSelfSupervision.js';
 import { prototypes } from './prototypes.js';
 import type { TransferStrategy } from './strategy.js';
@@ -24,6 +25,7 @@ const STRATEGIES: readonly TransferStrategy[] = [
   prototypes,
   adapters,
   gcodeSelf,
+  gcodeMultiTask,
   mmdAlignment,
   coralAlignment,
   dann,

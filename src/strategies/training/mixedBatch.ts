@@ -6,14 +6,19 @@ import { batchLabels, type LabelledWindows } from '../../model/training/windowBa
 export interface BatchPart {
   windows: LabelledWindows;
   indices: readonly number[];
+  /** This part's labels come from another head than the batch's (multi-task batches). */
+  head?: { name: string; step: boolean };
 }
 
 export interface MixedBatch {
   /** x [n, length, channels], mask [n, channels], context [n, contextSize]; n over all parts. */
   inputs: ModelInputs;
-  /** Labels of `head` per part, in batch order ([rows] per window, `length` rows for step). */
+  /**
+   * Labels of `head` (or the part's own head) per part, in batch order ([rows] per window,
+   * `length` rows for step heads).
+   */
   labels: Int32Array[];
-  /** First logits row of each part. */
+  /** First logits row of each part (in the logits of the part's head). */
   offsets: number[];
 }
 
@@ -37,8 +42,9 @@ export function mixedBatch(parts: readonly BatchPart[], head: string, step: bool
     x.set(gathered.x, at * length * channels);
     mask.set(gathered.mask, at * channels);
     context.set(part.windows.context(part.indices), at * contextSize);
-    labels.push(batchLabels(part.windows, head, part.indices, step));
-    offsets.push(step ? at * length : at);
+    const partStep = part.head?.step ?? step;
+    labels.push(batchLabels(part.windows, part.head?.name ?? head, part.indices, partStep));
+    offsets.push(partStep ? at * length : at);
     at += part.indices.length;
   }
   return {

@@ -19,6 +19,11 @@ export interface LabelSource {
   perBatch: number;
   /** Weight of this set's class-balanced cross-entropy in the loss. */
   weight: number;
+  /**
+   * The head this set's labels train, when not the run's head (multi-task: e.g. free
+   * G-code motion labels on target windows beside source operation labels).
+   */
+  head?: HeadConfig;
 }
 
 export interface SupervisedRun {
@@ -44,27 +49,38 @@ export interface SupervisedRun {
 export async function trainSupervised(run: SupervisedRun): Promise<number[]> {
   const random = seededRandom(run.seed);
   const step = run.head.reads === 'step';
-  const classes = run.head.classes.length;
-  const feeds = run.sources.map((source) => ({
-    source,
-    cycle: indexCycler(labelledIndices(source.windows, run.head.name, step, source.name), random),
-    classWeights: balancedClassWeights(source.windows.labels[run.head.name]!, classes),
-  }));
+  const feeds = run.sources.map((source) => {
+    const head = source.head ?? run.head;
+    const headStep = head.reads === 'step';
+    return {
+      source,
+      head,
+      headStep,
+      classes: head.classes.length,
+      cycle: indexCycler(labelledIndices(source.windows, head.name, headStep, source.name), random),
+      classWeights: balancedClassWeights(source.windows.labels[head.name]!, head.classes.length),
+    };
+  });
   const losses: number[] = [];
   for (let s = 0; s < run.steps; s += 1) {
     run.beforeStep?.(s);
     const parts = feeds.map((f) => ({
       windows: f.source.windows,
       indices: f.cycle(f.source.perBatch),
+      head: { name: f.head.name, step: f.headStep },
     }));
     const batch = mixedBatch(parts, run.head.name, step);
     let cost: tf.Scalar;
     try {
       cost = run.optimizer.step(() => {
-        const logits = run.model.forward(batch.inputs).logits[run.head.name]!;
+        const logits = run.model.forward(batch.inputs).logits;
         const terms = feeds.map((f, p) => {
           const labels = batch.labels[p]!;
-          const rows = tf.slice(logits, [batch.offsets[p]!, 0], [labels.length, classes]);
+          const rows = tf.slice(
+            logits[f.head.name]!,
+            [batch.offsets[p]!, 0],
+            [labels.length, f.classes],
+          );
           return tf.mul(maskedCrossEntropy(rows, labels, f.classWeights), f.source.weight);
         });
         if (run.penalty !== undefined) terms.push(run.penalty());
