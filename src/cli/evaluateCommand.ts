@@ -28,6 +28,7 @@ interface EvaluateFlags {
   quick: boolean;
   backend: BackendPreference;
   modalities?: Modality[];
+  oracle: boolean;
 }
 
 /**
@@ -91,6 +92,7 @@ export function registerEvaluateCommand(program: Command): void {
       'modalities of source models pretrained here (default: the pretraining default)',
       listOf(MODALITIES),
     )
+    .option('--no-oracle', 'skip the target-oracle reference row (e.g. when adding a strategy)')
     .option('--steps <n>', 'optimiser steps per strategy run', positiveInteger)
     .option('--quick', 'CI-sized run: S1 only, 1 seed, shots 0 and 5, few steps', false)
     .option(
@@ -109,7 +111,7 @@ export function registerEvaluateCommand(program: Command): void {
         seeds: Array.from({ length: flags.quick ? 1 : flags.seeds }, (_, i) => i + flags.firstSeed),
         shots: flags.quick ? [0, 5] : numberList(flags.shots),
         steps: flags.steps ?? (flags.quick ? 30 : undefined),
-        oracle: strategyNames().includes('finetune-llrd') ? 'finetune-llrd' : undefined,
+        oracle: flags.oracle ? 'finetune-llrd' : undefined,
       };
       const bar = new SingleBar({
         format: '[{bar}] {value}/{total} cells | {last}',
