@@ -26,12 +26,32 @@ export function trainingChildPath(): string {
   return fileURLToPath(new URL('./trainingChild.ts', import.meta.url));
 }
 
+/** Node flags that load code (a TypeScript loader such as tsx) and take a value. */
+const LOADER_FLAGS = new Set([
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--require',
+  '-r',
+  '--conditions',
+  '-C',
+]);
+
 /**
- * Node flags for the training process: the daemon's own (so a tsx loader carries over), less
- * the test runner's, which would make the child a test run of its own.
+ * Node flags for the training process: the daemon's loader flags (so that tsx carries over when
+ * the daemon runs from source) and nothing else. The test runner's flags would make the child a
+ * test run of its own, and their values (`--test-name-pattern x`) would read as a script.
  */
 export function childExecArgv(parent: readonly string[] = process.execArgv): string[] {
-  return parent.filter((flag) => !flag.startsWith('--test') && !flag.startsWith('--inspect'));
+  const kept: string[] = [];
+  for (let i = 0; i < parent.length; i += 1) {
+    const flag = parent[i]!;
+    const name = flag.split('=')[0]!;
+    if (!LOADER_FLAGS.has(name)) continue;
+    kept.push(flag);
+    if (!flag.includes('=') && i + 1 < parent.length) kept.push(parent[(i += 1)]!);
+  }
+  return kept;
 }
 
 /**

@@ -31,11 +31,20 @@ async function jobFor(t: import('node:test').TestContext, steps: number): Promis
 }
 
 describe('ChildTrainer', () => {
-  it('keeps the tsx loader and drops the test runner flags', () => {
+  it('keeps the loader flags and drops the test runner flags with their values', () => {
     assert.deepEqual(
-      childExecArgv(['--import', 'tsx', '--test', '--test-reporter=tap']),
-      ['--import', 'tsx'],
-      'only the loader flags pass to the child',
+      childExecArgv([
+        '--import',
+        'tsx',
+        '--test',
+        '--test-name-pattern',
+        'mosquitto',
+        '--test-reporter=tap',
+        '--loader=ts-node/esm',
+        '--inspect',
+      ]),
+      ['--import', 'tsx', '--loader=ts-node/esm'],
+      'only the loader flags and their values pass to the child',
     );
   });
 
