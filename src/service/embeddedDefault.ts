@@ -80,6 +80,7 @@ async function replayAll(
   print(`adaptd: metrics at http://${host}:${port}/metrics; Ctrl-C stops`);
   const reporter = new ReplayReporter(print, options.reportEvery ?? 25);
   const subscription = daemon.predictions$.subscribe((p) => reporter.observe(p));
+  subscription.add(daemon.learning.drift$.subscribe((event) => reporter.drift(event)));
   const publisher = new MqttInputPublisher({
     connection: { url, protocolVersion: 4 },
     clientId: `adaptd-replay-${config.machine.id}`,

@@ -64,12 +64,31 @@ describe('ReplayReporter', () => {
     // Straddles the end of the run: not scored.
     reporter.observe(prediction(900, 1100, 'pocket', 'healthy'));
     reporter.observe(prediction(300, 400, 'face', 'healthy'));
+    reporter.phase('damaged tool', 'worn cutter', [RUNS[6]!]);
+    reporter.drift({
+      kind: 'alarm',
+      cause: 'machine',
+      step: 40,
+      statistic: 0.0321,
+      threshold: 0.01,
+    });
+    reporter.drift({ kind: 'sustained', cause: 'machine', step: 60, alarmSteps: 20 });
+    reporter.observe({
+      ...prediction(2000, 2100, 'face', 'healthy'),
+      payload: { adapterVersion: 'a1' },
+    } as unknown as Prediction);
 
     assert.match(lines[0]!, /== source program: known runs \(face_001\)/);
-    assert.equal(lines.length, 2);
     assert.match(lines[1]!, /face_001 \(face, healthy\) \| 2 windows \| operation accuracy 0\.50/);
+    assert.deepEqual(lines.slice(2), [
+      '\n== damaged tool: worn cutter (damageface_001)',
+      '  drift alarm (damaged tool): machine drift, MMD² 0.0321 over 0.0100 at window 40',
+      '  drift sustained (damaged tool): machine drift for 20 windows',
+      '  now serving adapter a1',
+    ]);
     assert.deepEqual(reporter.summary(), [
-      'source program: 3 windows, operation accuracy 0.67, tool called damaged in 0.33',
+      'source program: 3 windows, operation accuracy 0.67, drift alarms: none',
+      'damaged tool: 0 windows, operation accuracy -, drift alarms: 1 machine drift',
     ]);
   });
 });
