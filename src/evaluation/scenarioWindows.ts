@@ -53,14 +53,37 @@ export interface ScenarioWindows {
   sourceVal: LabelledWindows;
 }
 
+/**
+ * The split with its source side re-dealt by what the source model was trained on: the
+ * held-out part is every source run the model never saw (its training data lists the
+ * runs it fitted on), the training part the rest. A scenario split with another seed,
+ * or another scenario sharing the model (S4 shares S1's), would otherwise hold runs the
+ * model was fitted on out as if they were new. Without a list the split stays as it is.
+ */
+export function heldOutFromModel(
+  split: ScenarioSplit,
+  trainedOn: ReadonlySet<string> | undefined,
+): ScenarioSplit {
+  if (trainedOn === undefined || trainedOn.size === 0) return split;
+  const source = [...split.sourceTrain, ...split.sourceVal];
+  const sourceTrain = source.filter((run) => trainedOn.has(run.id));
+  // A model fitted on none of these runs (another scenario's) leaves the split alone.
+  if (sourceTrain.length === 0) return split;
+  return { ...split, sourceTrain, sourceVal: source.filter((run) => !trainedOn.has(run.id)) };
+}
+
 export async function scenarioWindows(
   library: RunLibrary,
   scenario: ScenarioName,
   seed: number,
-  bundle: Pick<ModelBundle, 'schema' | 'normaliser' | 'window'>,
+  bundle: Pick<ModelBundle, 'schema' | 'normaliser' | 'window' | 'manifest'>,
 ): Promise<ScenarioWindows> {
   const { runs, liveBoards } = await library.all();
-  const split = splitScenario(scenario, runs, seed, { liveBoards });
+  const trainedOn = bundle.manifest?.trainingData;
+  const split = heldOutFromModel(
+    splitScenario(scenario, runs, seed, { liveBoards }),
+    trainedOn === undefined ? undefined : new Set(Object.keys(trainedOn)),
+  );
   const view = (part: RunInfo[]): LabelledWindows =>
     labelledWindows(
       buildWindowSet(
