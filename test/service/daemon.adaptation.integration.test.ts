@@ -2,6 +2,10 @@ import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { silentLogger } from '../../src/log.js';
+import { KafkaInputPublisher } from '../../src/transports/kafka/kafkaInputPublisher.js';
+import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
+import { KafkaTopics } from '../../src/transports/messages/topics.js';
 import { sourceHoldoutDocument } from '../../src/adaptation/sourceHoldout.js';
 import { SOURCE_HOLDOUT_DOCUMENT } from '../../src/adaptation/sourceHoldout.js';
 import { buildSchema, type ChannelSchema } from '../../src/data/channelSchema.js';
@@ -96,8 +100,13 @@ async function tinyRunBundle(runs: RunInfo[]) {
   return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** The machine's side: publishes inputs and commands, collects events and replies. */
-async function machineClient(t: TestContext, prefix: string) {
+/** The machine's side: publishes inputs and commands, collects the events and replies. */
+interface MachineSide {
+  publisher: InputPublisher;
+  received(stream: 'events' | 'replies'): unknown[];
+}
+
+async function mqttSide(t: TestContext, prefix: string): Promise<MachineSide> {
   const client: MqttClient = await connectAsync(service('mqtt'), {
     clientId: uniqueName('machine'),
     reconnectPeriod: 0,
@@ -110,17 +119,52 @@ async function machineClient(t: TestContext, prefix: string) {
     received.set(stream, [...(received.get(stream) ?? []), JSON.parse(payload.toString('utf8'))]);
   });
   await client.subscribeAsync([topic('events'), topic('replies')], { qos: 1 });
-  const publisher: InputPublisher = {
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    async publish<S extends InputStream>(stream: S, payload: InputPayloads[S]) {
-      await client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 });
-    },
-  };
   return {
-    publisher,
-    received: (stream: string) => received.get(stream) ?? [],
+    publisher: {
+      start: () => Promise.resolve(),
+      stop: () => Promise.resolve(),
+      async publish<S extends InputStream>(stream: S, payload: InputPayloads[S]) {
+        await client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 });
+      },
+    },
+    received: (stream) => received.get(stream) ?? [],
   };
+}
+
+async function kafkaSide(t: TestContext, prefix: string): Promise<MachineSide> {
+  const client = new KafkajsClient({
+    clientId: uniqueName('machine'),
+    brokers: [service('kafka')],
+    logger: silentLogger,
+  });
+  await client.connect();
+  t.after(() => client.disconnect());
+  const outputs = ['events', 'replies'].map((stream) => `${prefix}.${stream}`);
+  await client.ensureTopics(outputs.map((topic) => ({ topic, partitions: 1 })));
+  const received = new Map<string, unknown[]>();
+  const subscription = await client.subscribe(
+    { groupId: uniqueName('reader'), topics: outputs, fromBeginning: true },
+    (record) => {
+      const stream = record.topic.slice(prefix.length + 1);
+      const value: unknown = JSON.parse(record.value?.toString('utf8') ?? 'null');
+      received.set(stream, [...(received.get(stream) ?? []), value]);
+      return Promise.resolve();
+    },
+  );
+  t.after(() => subscription.stop());
+  const publisher = new KafkaInputPublisher({
+    client: new KafkajsClient({
+      clientId: uniqueName('replay'),
+      brokers: [service('kafka')],
+      logger: silentLogger,
+    }),
+    topics: new KafkaTopics(prefix),
+    machine: MACHINE,
+    partitions: 1,
+  });
+  await publisher.start();
+  t.after(() => publisher.stop());
+  return { publisher, received: (stream) => received.get(stream) ?? [] };
 }
 
 /** Share of the windows within the given runs whose operation prediction is right. */
@@ -147,185 +191,209 @@ async function waitUntil(what: string, ms: number, done: () => boolean): Promise
   );
 }
 
-describe('adaptation in the daemon over the real mosquitto', { skip: servicesSkip() }, () => {
-  it(
-    'source then another program: a command adapts, the challenger is promoted, later target ' +
-      'windows score higher, and /metrics and the events topic show each step',
-    { timeout: 300_000 },
-    async (t) => {
-      const all = await listRuns(defaultDataDir());
-      const pick = (ids: string[]) => ids.map((id) => all.find((run) => run.id === id)!);
-      const bundle = await tinyRunBundle(pick(SOURCE_HOLDOUT));
-      t.after(() => bundle.cleanup());
-      const prefix = `adaptd-it/${uniqueName('adapt')}`;
-      const machine = await machineClient(t, prefix);
-      const { daemon, predictions, base } = await startDaemon(
-        t,
-        bedConfig({
-          ADAPTD_MACHINE_ID: MACHINE,
-          ADAPTD_MODEL_DIR: bundle.dir,
-          ADAPTD_MQTT_URL: service('mqtt'),
-          ADAPTD_MQTT_TOPIC_PREFIX: prefix,
-          ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
-          ADAPTD_COMMANDS_AUTH: 'off',
-          ADAPTD_LABELS_HOLDOUT_BLOCK_MS: '30000',
-          ADAPTD_LABELS_HOLDOUT_EVERY: '3',
-          ADAPTD_ADAPTATION_INTERVAL_MS: '0',
-          ADAPTD_ADAPTATION_STEPS: '150',
-          ADAPTD_ADAPTATION_LEARNING_RATE: '0.003',
-          ADAPTD_ADAPTATION_MIN_TARGET_WINDOWS: '32',
-          ADAPTD_ADAPTATION_MIN_HELD_BACK: '10',
-          ADAPTD_ADAPTATION_PROBATION_WINDOWS: '0',
-        }),
-      );
-      const labels: Promise<void>[] = [];
-      const labelRuns = (span: ReplayedRun) => {
-        labels.push(
-          machine.publisher.publish('labels', {
-            from: span.from,
-            to: span.to,
-            head: 'operation',
-            label: span.run.operation,
-          }),
-        );
-      };
-      // Source program, then the other program with operator labels for each run.
-      const source = await replayRuns({
-        runs: pick(SOURCE_REPLAY),
-        publisher: machine.publisher,
-        speed: 'max',
-        startMs: Date.now() - 24 * 3_600_000,
-      });
-      const adapt = await replayRuns({
-        runs: pick(TARGET_ADAPT),
-        publisher: machine.publisher,
-        speed: 'max',
-        startMs: source.nextStartMs,
-        onRun: labelRuns,
-      });
-      await Promise.all(labels);
-      await waitUntil('every target window scored', 60_000, () =>
-        predictions.items.some((p) => p.window.to >= adapt.runs.at(-1)!.to - 16_000),
-      );
-      await quietFor(1_000);
-      const before = accuracy(predictions.items, adapt.runs);
-      assert.ok(
-        predictions.items.every((p) => p.payload.adapterVersion === null),
-        'the source model served so far',
-      );
-
-      // A re-adapt command over MQTT: accepted, in progress, succeeded with the outcome.
-      const requestId = uniqueName('readapt');
-      await machine.publisher.publish('commands', {
-        requestId,
-        command: 'readapt',
-        expiresAt: Date.now() + 60_000,
-      });
-      const replies = () =>
-        (machine.received('replies') as Array<{ requestId: string; status: string }>).filter(
-          (reply) => reply.requestId === requestId,
-        );
-      await waitUntil('the readapt command finished', 240_000, () =>
-        replies().some((r) => r.status === 'succeeded' || r.status === 'failed'),
-      );
-      const final = replies().at(-1) as { status: string; detail?: Record<string, unknown> };
-      assert.equal(final.status, 'succeeded', `reply ${JSON.stringify(final)}`);
-      assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
-
-      // Later windows of the same program, served by the adapted model.
-      const count = predictions.items.length;
-      const later = await replayRuns({
-        runs: pick(TARGET_LATER),
-        publisher: machine.publisher,
-        speed: 'max',
-        startMs: adapt.nextStartMs,
-      });
-      await waitUntil('later target windows scored', 60_000, () =>
-        predictions.items.some((p) => p.window.to >= later.runs.at(-1)!.to - 16_000),
-      );
-      const after = predictions.items.slice(count);
-      assert.ok(
-        after.every((p) => p.payload.adapterVersion === 'a1'),
-        'later predictions carry the adapter version',
-      );
-      const afterAccuracy = accuracy(after, later.runs);
-      assert.ok(
-        afterAccuracy > before,
-        `later target accuracy ${afterAccuracy.toFixed(3)} above the champion's ` +
-          `${before.toFixed(3)}`,
-      );
-      t.diagnostic(
-        `operation accuracy: champion ${before.toFixed(3)}, adapted ${afterAccuracy.toFixed(3)}`,
-      );
-
-      const events = machine.received('events') as EventMessage[];
-      const kinds = events.filter((e) => e.kind.startsWith('adaptation.')).map((e) => e.kind);
-      assert.deepEqual(
-        kinds.slice(0, 4),
-        ['adaptation.started', 'adaptation.trained', 'adaptation.scored', 'adaptation.promoted'],
-        `events: ${kinds.join(', ')}`,
-      );
-      const promoted = events.find((e) => e.kind === 'adaptation.promoted');
-      assert.equal(promoted?.requestId, requestId, 'events carry the command request id');
-      const exposition = await (await fetch(`${base}/metrics`)).text();
-      assert.equal(
-        seriesValue(
-          exposition,
-          'adaptd_adaptation_runs_total{trigger="command",result="promoted"}',
-        ),
-        1,
-        'one promoted run by command',
-      );
-      assert.equal(seriesValue(exposition, 'adaptd_promotions_total'), 1, 'one promotion');
-      assert.equal(seriesValue(exposition, 'adaptd_adapter_info{adapter_version="a1"}'), 1, 'info');
-      assert.ok(
-        (seriesValue(exposition, 'adaptd_last_promotion_timestamp_seconds') ?? 0) > 0,
-        'last promotion time set',
-      );
-      const challenger = seriesValue(
-        exposition,
-        'adaptd_shadow_balanced_accuracy_ratio{model="challenger",set="target"}',
-      );
-      const champion = seriesValue(
-        exposition,
-        'adaptd_shadow_balanced_accuracy_ratio{model="champion",set="target"}',
-      );
-      assert.ok(
-        challenger !== undefined && champion !== undefined && challenger > champion,
-        `shadow scores exported: challenger ${challenger}, champion ${champion}`,
-      );
-      for (const phase of ['snapshot', 'train', 'score', 'total']) {
-        assert.equal(
-          seriesValue(exposition, `adaptd_adaptation_duration_seconds_count{phase="${phase}"}`),
-          1,
-          `duration of phase ${phase}`,
-        );
-      }
-
-      // Rollback by command: the source model serves again and says so.
-      const rollbackId = uniqueName('rollback');
-      await machine.publisher.publish('commands', {
-        requestId: rollbackId,
-        command: 'rollback',
-        expiresAt: Date.now() + 60_000,
-      });
-      await waitUntil('the rollback command finished', 30_000, () =>
-        (machine.received('replies') as Array<{ requestId: string; status: string }>).some(
-          (r) => r.requestId === rollbackId && (r.status === 'succeeded' || r.status === 'failed'),
-        ),
-      );
-      assert.equal(daemon.adaptation.status().adapterVersion, null, 'the source model serves');
-      const rolled = (machine.received('events') as EventMessage[]).find(
-        (e) => e.kind === 'adaptation.rolled_back',
-      );
-      assert.equal(rolled?.detail?.['from'], 'a1', 'the rollback event names the adapter left');
-      const afterRollback = await (await fetch(`${base}/metrics`)).text();
-      assert.equal(seriesValue(afterRollback, 'adaptd_rollbacks_total'), 1, 'one rollback');
-      assert.equal(
-        seriesValue(afterRollback, 'adaptd_adapter_info{adapter_version="none"}'),
-        1,
-        'info metric back to none',
-      );
-    },
+/**
+ * Source runs, then labelled runs of the other program; a readapt command over the transport
+ * promotes a1; later target windows score higher than the champion did; /metrics and the
+ * events topic show each step; a rollback command returns to the source model.
+ */
+async function adaptationScenario(
+  t: TestContext,
+  side: (t: TestContext) => Promise<MachineSide>,
+  transportEnv: Record<string, string>,
+): Promise<void> {
+  const all = await listRuns(defaultDataDir());
+  const pick = (ids: string[]) => ids.map((id) => all.find((run) => run.id === id)!);
+  const bundle = await tinyRunBundle(pick(SOURCE_HOLDOUT));
+  t.after(() => bundle.cleanup());
+  const machine = await side(t);
+  const { daemon, predictions, base } = await startDaemon(
+    t,
+    bedConfig({
+      ADAPTD_MACHINE_ID: MACHINE,
+      ADAPTD_MODEL_DIR: bundle.dir,
+      ...transportEnv,
+      ADAPTD_COMMANDS_AUTH: 'off',
+      ADAPTD_LABELS_HOLDOUT_BLOCK_MS: '30000',
+      ADAPTD_LABELS_HOLDOUT_EVERY: '3',
+      ADAPTD_ADAPTATION_INTERVAL_MS: '0',
+      ADAPTD_ADAPTATION_STEPS: '300',
+      ADAPTD_ADAPTATION_LEARNING_RATE: '0.003',
+      ADAPTD_ADAPTATION_MIN_TARGET_WINDOWS: '32',
+      ADAPTD_ADAPTATION_MIN_HELD_BACK: '10',
+      ADAPTD_ADAPTATION_PROBATION_WINDOWS: '0',
+    }),
   );
+  const labels: Promise<void>[] = [];
+  const labelRuns = (span: ReplayedRun) => {
+    labels.push(
+      machine.publisher.publish('labels', {
+        from: span.from,
+        to: span.to,
+        head: 'operation',
+        label: span.run.operation,
+      }),
+    );
+  };
+  // Source program, then the other program with operator labels for each run.
+  const source = await replayRuns({
+    runs: pick(SOURCE_REPLAY),
+    publisher: machine.publisher,
+    speed: 'max',
+    // On a whole number of held-back blocks, so the split (by time block) is the same each run.
+    startMs: Math.floor((Date.now() - 24 * 3_600_000) / 3_600_000) * 3_600_000,
+  });
+  const adapt = await replayRuns({
+    runs: pick(TARGET_ADAPT),
+    publisher: machine.publisher,
+    speed: 'max',
+    startMs: source.nextStartMs,
+    onRun: labelRuns,
+  });
+  await Promise.all(labels);
+  await waitUntil('every target window scored', 60_000, () =>
+    predictions.items.some((p) => p.window.to >= adapt.runs.at(-1)!.to - 16_000),
+  );
+  await quietFor(1_000);
+  const before = accuracy(predictions.items, adapt.runs);
+  assert.ok(
+    predictions.items.every((p) => p.payload.adapterVersion === null),
+    'the source model served so far',
+  );
+
+  // A re-adapt command over MQTT: accepted, in progress, succeeded with the outcome.
+  const requestId = uniqueName('readapt');
+  await machine.publisher.publish('commands', {
+    requestId,
+    command: 'readapt',
+    expiresAt: Date.now() + 60_000,
+  });
+  const replies = () =>
+    (machine.received('replies') as Array<{ requestId: string; status: string }>).filter(
+      (reply) => reply.requestId === requestId,
+    );
+  await waitUntil('the readapt command finished', 240_000, () =>
+    replies().some((r) => r.status === 'succeeded' || r.status === 'failed'),
+  );
+  const final = replies().at(-1) as { status: string; detail?: Record<string, unknown> };
+  assert.equal(final.status, 'succeeded', `reply ${JSON.stringify(final)}`);
+  assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
+
+  // Later windows of the same program, served by the adapted model.
+  const count = predictions.items.length;
+  const later = await replayRuns({
+    runs: pick(TARGET_LATER),
+    publisher: machine.publisher,
+    speed: 'max',
+    startMs: adapt.nextStartMs,
+  });
+  await waitUntil('later target windows scored', 60_000, () =>
+    predictions.items.some((p) => p.window.to >= later.runs.at(-1)!.to - 16_000),
+  );
+  const after = predictions.items.slice(count);
+  assert.ok(
+    after.every((p) => p.payload.adapterVersion === 'a1'),
+    'later predictions carry the adapter version',
+  );
+  const afterAccuracy = accuracy(after, later.runs);
+  assert.ok(
+    afterAccuracy > before,
+    `later target accuracy ${afterAccuracy.toFixed(3)} above the champion's ` +
+      `${before.toFixed(3)}`,
+  );
+  t.diagnostic(
+    `operation accuracy: champion ${before.toFixed(3)}, adapted ${afterAccuracy.toFixed(3)}`,
+  );
+
+  const events = machine.received('events') as EventMessage[];
+  const kinds = events.filter((e) => e.kind.startsWith('adaptation.')).map((e) => e.kind);
+  assert.deepEqual(
+    kinds.slice(0, 4),
+    ['adaptation.started', 'adaptation.trained', 'adaptation.scored', 'adaptation.promoted'],
+    `events: ${kinds.join(', ')}`,
+  );
+  const promoted = events.find((e) => e.kind === 'adaptation.promoted');
+  assert.equal(promoted?.requestId, requestId, 'events carry the command request id');
+  const exposition = await (await fetch(`${base}/metrics`)).text();
+  assert.equal(
+    seriesValue(exposition, 'adaptd_adaptation_runs_total{trigger="command",result="promoted"}'),
+    1,
+    'one promoted run by command',
+  );
+  assert.equal(seriesValue(exposition, 'adaptd_promotions_total'), 1, 'one promotion');
+  assert.equal(seriesValue(exposition, 'adaptd_adapter_info{adapter_version="a1"}'), 1, 'info');
+  assert.ok(
+    (seriesValue(exposition, 'adaptd_last_promotion_timestamp_seconds') ?? 0) > 0,
+    'last promotion time set',
+  );
+  const challenger = seriesValue(
+    exposition,
+    'adaptd_shadow_balanced_accuracy_ratio{model="challenger",set="target"}',
+  );
+  const champion = seriesValue(
+    exposition,
+    'adaptd_shadow_balanced_accuracy_ratio{model="champion",set="target"}',
+  );
+  assert.ok(
+    challenger !== undefined && champion !== undefined && challenger > champion,
+    `shadow scores exported: challenger ${challenger}, champion ${champion}`,
+  );
+  for (const phase of ['snapshot', 'train', 'score', 'total']) {
+    assert.equal(
+      seriesValue(exposition, `adaptd_adaptation_duration_seconds_count{phase="${phase}"}`),
+      1,
+      `duration of phase ${phase}`,
+    );
+  }
+
+  // Rollback by command: the source model serves again and says so.
+  const rollbackId = uniqueName('rollback');
+  await machine.publisher.publish('commands', {
+    requestId: rollbackId,
+    command: 'rollback',
+    expiresAt: Date.now() + 60_000,
+  });
+  await waitUntil('the rollback command finished', 30_000, () =>
+    (machine.received('replies') as Array<{ requestId: string; status: string }>).some(
+      (r) => r.requestId === rollbackId && (r.status === 'succeeded' || r.status === 'failed'),
+    ),
+  );
+  assert.equal(daemon.adaptation.status().adapterVersion, null, 'the source model serves');
+  const rolled = (machine.received('events') as EventMessage[]).find(
+    (e) => e.kind === 'adaptation.rolled_back',
+  );
+  assert.equal(rolled?.detail?.['from'], 'a1', 'the rollback event names the adapter left');
+  const afterRollback = await (await fetch(`${base}/metrics`)).text();
+  assert.equal(seriesValue(afterRollback, 'adaptd_rollbacks_total'), 1, 'one rollback');
+  assert.equal(
+    seriesValue(afterRollback, 'adaptd_adapter_info{adapter_version="none"}'),
+    1,
+    'info metric back to none',
+  );
+}
+
+const TITLE =
+  'source then another program: a command adapts, the challenger is promoted, later target ' +
+  'windows score higher, /metrics and the events topic show each step, rollback restores';
+
+describe('adaptation in the daemon over the real mosquitto', { skip: servicesSkip() }, () => {
+  it(TITLE, { timeout: 300_000 }, async (t) => {
+    const prefix = `adaptd-it/${uniqueName('adapt')}`;
+    await adaptationScenario(t, (c) => mqttSide(c, prefix), {
+      ADAPTD_MQTT_URL: service('mqtt'),
+      ADAPTD_MQTT_TOPIC_PREFIX: prefix,
+      ADAPTD_MQTT_CLIENT_ID: uniqueName('adaptd'),
+    });
+  });
+});
+
+describe('adaptation in the daemon over the real Kafka', { skip: servicesSkip() }, () => {
+  it(TITLE, { timeout: 300_000 }, async (t) => {
+    const prefix = uniqueName('adaptd-it');
+    await adaptationScenario(t, (c) => kafkaSide(c, prefix), {
+      ADAPTD_KAFKA_BROKERS: service('kafka'),
+      ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
+      ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
+      ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+    });
+  });
 });
