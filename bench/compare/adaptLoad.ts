@@ -2,8 +2,7 @@
  * A stand-in for the adaptation engine's training process while the daemon benchmarks run:
  * loads the committed model and a buffer of real windows, prints `ready`, then runs
  * adaptation rounds (bench/compare/adaptRound.ts, 20 steps each) back to back until killed,
- * printing `round <ms>` after each. Started with niceness 10, as the engine's ChildTrainer
- * starts its process.
+ * printing `round <ms>` after each (see adaptLoadProcess.ts for its niceness).
  * Run (by the benches): node --import tsx bench/compare/adaptLoad.ts [model dir]
  */
 import { silentLogger } from '../../src/log.js';

@@ -5,18 +5,22 @@ import { fileURLToPath } from 'node:url';
 const SCRIPT = fileURLToPath(new URL('./adaptLoad.ts', import.meta.url));
 
 export interface AdaptLoad {
+  /** The training process (node, under nice). */
+  pid: number;
   /** Rounds finished so far and their wall milliseconds. */
   rounds: number[];
   stop(): Promise<void>;
 }
 
 /**
- * Starts bench/compare/adaptLoad.ts under nice 10 (the engine's training niceness) with this
- * process's Node flags (the tsx loader), and resolves once it has loaded and begun training.
+ * Starts bench/compare/adaptLoad.ts with this process's Node flags (the tsx loader) and
+ * resolves once it has loaded its buffer. It runs at the bench's own niceness, not 10 below
+ * as the engine's ChildTrainer puts it below the daemon: the benches themselves run under
+ * nice 10 on a shared machine, and a further 10 starved the rounds completely there.
  */
 export async function startAdaptLoad(modelDir: string): Promise<AdaptLoad> {
   const flags = process.execArgv.filter((f) => !f.startsWith('--test') && !f.startsWith('--cpu'));
-  const child = spawn('nice', ['-n', '10', process.execPath, ...flags, SCRIPT, modelDir], {
+  const child = spawn(process.execPath, [...flags, SCRIPT, modelDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -31,6 +35,7 @@ export async function startAdaptLoad(modelDir: string): Promise<AdaptLoad> {
     void exited.then(() => reject(new Error('the adaptation load exited before it was ready')));
   });
   return {
+    pid: child.pid!,
     rounds,
     async stop() {
       child.kill('SIGTERM');

@@ -4,8 +4,8 @@
  * out. Reports sensor rows per second end to end, predictions per second, and the window latency
  * (cut to published) p50 and p99, next to the ceiling a bare subscriber reaches on the same
  * replay (mqtt.js, JSON.parse, no validation). The runs are read into memory first. Medians over repeats; single-row and 32-row
- * messages; idle, and while adaptation rounds run back to back in a training process at
- * niceness 10 beside the daemon (bench/compare/adaptLoad.ts: adaptd's alignment loop, as the
+ * messages; idle, and while adaptation rounds run back to back in a training process
+ * beside the daemon (bench/compare/adaptLoad.ts: adaptd's alignment loop, as the
  * engine's ChildTrainer runs it). Also process CPU seconds per row (daemon and publisher share
  * this process, so rows per CPU-second is a conservative figure for one core) and the machines
  * of 4 rows per second that one core carries at that rate. Writes
@@ -17,11 +17,6 @@
  * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), ADAPTD_MODEL_DIR,
  * ADAPTD_DATA_DIR.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { loadConfig } from '../../src/config/loadConfig.js';
 import { defaultDataDir, listRuns, type RunInfo } from '../../src/data/runCatalog.js';
@@ -37,6 +32,7 @@ import { replayRuns } from '../../src/transports/replay/replay.js';
 import { selectRuns } from '../../src/transports/replay/selectRuns.js';
 import { startAdaptLoad, type AdaptLoad } from '../compare/adaptLoadProcess.js';
 import { fixed, machineInfo, writeResults } from '../support/benchSupport.js';
+import { benchBroker } from '../support/mosquitto.js';
 
 const runIds = (
   process.env.BENCH_RUNS ?? 'pocket_001,adaptive_001,face_001,pocket150025_001,adaptive150025_001'
@@ -56,47 +52,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A private mosquitto as scripts/services/mosquitto.sh starts one; stopped by the caller. */
-async function startMosquitto(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'adaptd-bench-mosquitto-'));
-  const port = await freePort();
-  await writeFile(
-    join(dir, 'mosquitto.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
-  );
-  const child: ChildProcess = spawn(process.env.MOSQUITTO_BIN ?? 'mosquitto', [
-    '-c',
-    join(dir, 'mosquitto.conf'),
-  ]);
-  const url = `mqtt://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      await (await connectAsync(url, { reconnectPeriod: 0 })).endAsync();
-      break;
-    } catch (error) {
-      if (attempt > 50) throw error;
-      await sleep(100);
-    }
-  }
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Replays the runs into the daemon and waits until predictions stop coming. */
 async function throughDaemon(daemon: Daemon, publisher: MqttInputPublisher, batchRows: number) {
@@ -173,10 +128,7 @@ function start(): number {
   return nextStart;
 }
 
-const mosquitto =
-  process.env.BENCH_MQTT_URL === undefined
-    ? await startMosquitto()
-    : { url: process.env.BENCH_MQTT_URL, stop: () => Promise.resolve() };
+const mosquitto = await benchBroker();
 const config = loadConfig({
   env: {
     ...process.env,
@@ -273,7 +225,7 @@ await writeResults('daemon', machine, result, [
     `mosquitto into the daemon (windows ${result.window.length}/${result.window.stride}, model ` +
     `${result.model}); median of ${repeats}; rows dropped ${result.droppedRows}. "adapting": ` +
     `adaptation rounds (20 steps, adapters + head, CE + MMD + DANN) ran back to back in a ` +
-    `separate training process at niceness 10 throughout` +
+    `separate training process throughout` +
     (adaptationRoundMs === undefined ? '' : ` (median round ${fixed(adaptationRoundMs, 0)} ms)`) +
     '. Rows per CPU-second count the daemon and the replay publisher, which share the process.',
   '',
