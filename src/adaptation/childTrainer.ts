@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AdaptdError } from '../errors.js';
 import type { ChildMessage, JobCounts, TrainingJob, TrainingResult } from './trainingProtocol.js';
@@ -65,7 +65,7 @@ export class ChildTrainer implements Trainer {
   constructor(
     private readonly options: {
       timeoutMs: number;
-      /** Scheduling niceness of the training process (default 10: below the daemon). */
+      /** Niceness of the training process above the daemon's own (default 10, at most 19). */
       niceness?: number;
     },
   ) {}
@@ -85,7 +85,7 @@ export class ChildTrainer implements Trainer {
       // Below the daemon's priority, so that on a small box inference keeps its core.
       if (child.pid !== undefined) {
         try {
-          setPriority(child.pid, this.options.niceness ?? 10);
+          setPriority(child.pid, Math.min(19, getPriority() + (this.options.niceness ?? 10)));
         } catch {
           // Not allowed in some containers; training then competes at equal priority.
         }
