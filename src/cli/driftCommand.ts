@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { defaultDataDir, type RunInfo } from '../data/runCatalog.js';
+import { defaultDataDir, programOf } from '../data/runCatalog.js';
 import { calibrateArtifact } from '../drift/calibrateArtifact.js';
 import { parseDriftDocument, type ReplayCheck } from '../drift/driftDocument.js';
 import { domainClassifierScore, type DomainScore } from '../drift/domainClassifier.js';
@@ -160,11 +160,6 @@ export function registerDriftCommand(
           : replaySummary(monitor.ert, windows, outcome),
       );
     });
-}
-
-/** The G-code program a run executed: damaged-tool groups ran the 150025 programs. */
-function programOf(run: RunInfo): string {
-  return `${run.operation}${run.variant === '150025' ? '150025' : ''}`;
 }
 
 function falseAlarms(checks: readonly ReplayCheck[]): string {

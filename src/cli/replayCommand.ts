@@ -25,6 +25,7 @@ interface ReplayFlags {
   mqttProtocol: 4 | 5;
   kafkaBrokers?: string;
   machine?: string;
+  announcePrograms: boolean;
 }
 
 function speed(text: string): ReplaySpeed {
@@ -86,6 +87,11 @@ export function registerReplayCommand(
       'rows per sensor message (default: about the speed)',
       positiveInteger,
     )
+    .option(
+      '--announce-programs',
+      'send `(PROGRAM <id>)` on the G-code stream before each run (a planned program change)',
+      false,
+    )
     .option('--mqtt-url <url>', 'MQTT broker to publish to [mqtt.url]')
     .option('--mqtt-protocol <version>', '5, or 4 for MQTT 3.1.1 brokers', protocol, 5)
     .option('--kafka-brokers <list>', 'Kafka brokers to produce to, host:port,... [kafka.brokers]')
@@ -143,6 +149,7 @@ export function registerReplayCommand(
           runs,
           publisher: fanOut(started),
           speed: flags.speed,
+          announcePrograms: flags.announcePrograms,
           ...(flags.start === undefined ? {} : { startMs: flags.start }),
           ...(flags.batchRows === undefined ? {} : { batchRows: flags.batchRows }),
           signal: controller.signal,

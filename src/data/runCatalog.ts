@@ -36,6 +36,14 @@ export interface RunScan {
 const RUN_FILE = /^(damage)?(face|pocket|adaptive)(150025)?_(\d{3})(_aligned)?\.csv(\.gz)?$/;
 
 /** Classifies a file name; undefined when it does not follow the data set's naming scheme. */
+/**
+ * The G-code program a run executed, as a program id: the operation, with `150025` for the
+ * 150025 programs (damaged-tool runs ran those too), e.g. `face` or `pocket150025`.
+ */
+export function programOf(run: Pick<RunInfo, 'operation' | 'variant'>): string {
+  return `${run.operation}${run.variant === '150025' ? '150025' : ''}`;
+}
+
 export function parseRunFileName(name: string): Omit<RunInfo, 'file'> | undefined {
   const match = RUN_FILE.exec(name);
   if (match === null) return undefined;

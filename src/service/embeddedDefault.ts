@@ -101,6 +101,8 @@ async function replayAll(
         runs: phase.runs,
         publisher,
         speed: config.demo.speed,
+        // As a controller would: a new program is a planned change, not machine drift.
+        announcePrograms: true,
         // A row of the recorded runs is up to about 3 kB as JSON: keep messages well under
         // messages.maxBytes however fast the replay goes.
         batchRows: Math.min(config.demo.speed, MAX_BATCH_ROWS),

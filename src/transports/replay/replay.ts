@@ -1,6 +1,6 @@
 import { readRun } from '../../data/runReader.js';
 import type { RunFrame } from '../../data/runFrame.js';
-import type { RunInfo } from '../../data/runCatalog.js';
+import { programOf, type RunInfo } from '../../data/runCatalog.js';
 import { AdaptdError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { InputPublisher } from '../inputPublisher.js';
@@ -53,6 +53,12 @@ export interface ReplayOptions {
   /** Called as each run starts, with the times its rows are stamped with. */
   readonly onRun?: (run: ReplayedRun) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Announce each run's program (`programOf`) on the G-code stream before its first row, as a
+   * controller does when a program starts, so the daemon can tell a planned program change from
+   * machine drift. Off by default: the recorded G-code has no program header.
+   */
+  readonly announcePrograms?: boolean;
   /** Reads one run; readRun by default (a benchmark passes frames read beforehand). */
   readonly read?: (run: RunInfo) => Promise<RunFrame>;
   readonly clock?: ReplayClock;
@@ -113,6 +119,11 @@ export async function replayRuns(options: ReplayOptions): Promise<ReplayResult> 
     replayed.push(span);
     options.onRun?.(span);
     logger.info({ run: frame.info.id, rows: frame.rows, from: span.from }, 'replaying run');
+    if (options.announcePrograms === true) {
+      const text = `(PROGRAM ${programOf(frame.info)})`;
+      await inFlight.add(publisher.publish('gcode', { ts: startTs, line: 0, text }));
+      counts.gcodeMessages += 1;
+    }
     for (const step of runSteps(frame, startTs, batchRows)) {
       if (stopped()) break;
       if (speed !== 'max') {

@@ -153,6 +153,46 @@ describe('replay', () => {
     assert.equal(samplesOf(batch!.payload as InputPayloads['sensors']).length, 6);
   });
 
+  it("announces each run's program before its first row when asked", async () => {
+    const clock = virtualClock(0);
+    const publisher = new RecordingPublisher(clock);
+    const result = await replayRuns({
+      runs: [runs.find((run) => run.id === 'pocket_001')!, short()],
+      publisher,
+      speed: 'max',
+      startMs: START,
+      clock,
+      announcePrograms: true,
+    });
+    const announcements = publisher.published.filter(
+      (p) =>
+        p.stream === 'gcode' && (p.payload as InputPayloads['gcode']).text.startsWith('(PROGRAM'),
+    );
+    assert.deepEqual(
+      announcements.map((p) => p.payload),
+      [
+        { ts: START, line: 0, text: '(PROGRAM pocket)' },
+        { ts: result.runs[1]!.from, line: 0, text: '(PROGRAM face150025)' },
+      ],
+    );
+    for (const [r, announcement] of announcements.entries()) {
+      const first = publisher.published.find(
+        (p) =>
+          p.stream === 'sensors' &&
+          samplesOf(p.payload as InputPayloads['sensors'])[0]!.ts === result.runs[r]!.from,
+      );
+      assert.ok(
+        publisher.published.indexOf(announcement) < publisher.published.indexOf(first!),
+        `the announcement of run ${r} came after its first row`,
+      );
+    }
+    assert.equal(
+      result.gcodeMessages,
+      publisher.published.filter((p) => p.stream === 'gcode').length,
+      'announcements are counted with the G-code messages',
+    );
+  });
+
   it('stops when aborted and says so', async () => {
     const clock = virtualClock(0);
     const publisher = new RecordingPublisher(clock);
