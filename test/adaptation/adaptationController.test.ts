@@ -285,6 +285,26 @@ describe('AdaptationController', () => {
     assert.match(String(reset?.detail['reason']), /label-free/, 'reset event says why');
   });
 
+  it('sustained drift starts a run, and not again within the cooldown', async (t) => {
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.1),
+      evidence: WORSE,
+    }));
+    const b = await bed(t, trainer, { driftCooldownMs: 60_000 });
+    trainer.source = b.source;
+    b.controller.onSustainedDrift({ cause: 'machine' });
+    while (b.controller.status().adapting) await new Promise((r) => setTimeout(r, 5));
+    b.controller.onSustainedDrift({ cause: 'machine' });
+    assert.equal(b.controller.status().adapting, false, 'no second run within the cooldown');
+    assert.equal(trainer.jobs.length, 1, 'one run for two drift signals');
+    const exposition = await b.registry.metrics();
+    assert.match(
+      exposition,
+      /adaptd_adaptation_runs_total\{trigger="drift",result="rejected"\} 1/,
+      'the run counts under trigger drift',
+    );
+  });
+
   it('restores the champion into a new serving model after a restart', async (t) => {
     const trainer = new FakeTrainer((source) => ({
       weights: shifted(source, 0.3),
