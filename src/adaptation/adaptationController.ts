@@ -193,6 +193,7 @@ export class AdaptationController implements ControlTarget {
 
   async promote(version: string): Promise<{ adapterVersion: string }> {
     this.assertIdle();
+    if (version === this.state.champion) return { adapterVersion: version };
     const { weights } = await this.store.load(version);
     await this.serve(version, weights, [...this.state.history, this.state.champion]);
     this.publish('adaptation.promoted', { adapterVersion: version, manual: true });
