@@ -97,6 +97,7 @@ export class DaemonMetrics {
   readonly messages: Counter<LabelsOf<typeof METRICS.messages>>;
   readonly rejected: Counter<LabelsOf<typeof METRICS.rejected>>;
   readonly rows: Counter<LabelsOf<typeof METRICS.rows>>;
+  readonly deadLettersDropped: Counter;
   readonly windows: Counter;
   readonly windowLatency: Histogram;
   readonly bufferDropped: Counter<LabelsOf<typeof METRICS.bufferDropped>>;
@@ -140,6 +141,7 @@ export class DaemonMetrics {
     this.messages = counter(registry, METRICS.messages);
     this.rejected = counter(registry, METRICS.rejected);
     this.rows = counter(registry, METRICS.rows);
+    this.deadLettersDropped = counter(registry, METRICS.deadLettersDropped);
     this.windows = counter(registry, METRICS.windows);
     this.bufferDropped = counter(registry, METRICS.bufferDropped);
     this.windowLatency = new Histogram({
@@ -195,6 +197,7 @@ export class DaemonMetrics {
     for (const outcome of ROW_OUTCOMES) this.rows.inc({ outcome }, 0);
     this.bufferDropped.inc({ stage: 'inference' }, 0);
     this.windows.inc(0);
+    this.deadLettersDropped.inc(0);
     this.lastStateWrite.set(0);
     this.commandsRejected.inc({ reason: 'unauthenticated' }, 0);
     this.stateQuarantined.inc({ reason: 'checksum' }, 0);

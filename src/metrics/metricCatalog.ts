@@ -17,6 +17,12 @@ export const METRICS = {
     help: 'Input messages refused at the boundary, by reason.',
     labelNames: ['reason'],
   },
+  deadLettersDropped: {
+    name: 'adaptd_dead_letters_dropped_total',
+    type: 'counter',
+    help: 'Refused messages counted but not dead-lettered, because too many dead letters were waiting to be published.',
+    labelNames: [],
+  },
   rows: {
     name: 'adaptd_rows_total',
     type: 'counter',

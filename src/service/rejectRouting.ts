@@ -7,6 +7,9 @@ import { RejectCounter } from '../transports/rejectCounter.js';
 import type { Component } from './lifecycle.js';
 import type { Transports } from './transports.js';
 
+/** Dead letters waiting to be published at once; as many as an input may leave unsettled. */
+const MAX_PENDING_DEAD_LETTERS = 10_000;
+
 export interface RejectRoutingOptions {
   /** Read at start: the transports exist by then. */
   transports: () => Transports;
@@ -38,6 +41,11 @@ export function rejectRouting(options: RejectRoutingOptions): Component {
         output,
         logger,
         maxBytes: options.deadLetterBytes,
+        // A reject is settled only once its dead letter is out, so the inputs' own bounds on
+        // unsettled messages (MQTT's receive maximum, Kafka's maxUnsettled) already hold this
+        // back; the cap is the largest of them, and a drop past it is counted.
+        maxPending: MAX_PENDING_DEAD_LETTERS,
+        onDropped: () => metrics.deadLettersDropped.inc(),
       });
       return Promise.resolve();
     },
