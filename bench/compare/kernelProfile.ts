@@ -94,7 +94,7 @@ const cases = [
 ];
 // The patch projections take each modality's channels with a gather on the channel axis;
 // every modality is a contiguous range, which a slice takes as well.
-const gatherVsSlice = await (async () => {
+const gatherVsSlice = (() => {
   const x = tf.randomNormal([32, bundle.model.config.windowLength, bundle.model.config.channels]);
   const ms = (op: () => tf.Tensor[]) => {
     tf.dispose(op());
