@@ -10,6 +10,7 @@ import type { DaemonMetrics, LearningProbe } from '../metrics/daemonMetrics.js';
 import type { HeadConfig } from '../model/modelConfig.js';
 import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { SERVED_HEADS } from '../pipeline/windowPredictor.js';
+import { allFinite } from '../util/allFinite.js';
 import type { InputOrigin, Reject } from '../transports/inputSource.js';
 import type { LabelMessage } from '../transports/messages/labelMessage.js';
 import type { GcodeMessage } from '../transports/messages/gcodeMessage.js';
@@ -67,6 +68,7 @@ export class LearningLoop {
   /** Label messages refused (unknown head or class): counted and dead-lettered like rejects. */
   readonly rejects$ = new Subject<Reject>();
   private readonly log: Logger;
+  private warnedNonFinite = false;
   private readonly now: () => number;
   private readonly recent: RecentEmbeddings;
   private readonly scorer: DomainScorer;
@@ -228,6 +230,16 @@ export class LearningLoop {
 
   private take(p: Prediction): void {
     const { window, embedding } = p;
+    // Input validation admits finite numbers only, but a model or adapter gone bad can still
+    // answer NaN: such a window must reach neither the drift statistic nor anything trained.
+    if (!allFinite(embedding) || !allFinite(window.x)) {
+      this.parts.metrics.nonFiniteWindows.inc();
+      if (!this.warnedNonFinite) {
+        this.warnedNonFinite = true;
+        this.log.warn({ window: window.id }, 'non-finite window kept out of drift and learning');
+      }
+      return;
+    }
     this.drift?.observe(embedding, this.labeller.contextOf(window));
     this.recent.push(embedding);
     const labels: Record<string, Int32Array | number> = {};

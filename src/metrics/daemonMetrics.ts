@@ -98,6 +98,7 @@ export class DaemonMetrics {
   readonly rejected: Counter<LabelsOf<typeof METRICS.rejected>>;
   readonly rows: Counter<LabelsOf<typeof METRICS.rows>>;
   readonly deadLettersDropped: Counter;
+  readonly nonFiniteWindows: Counter;
   readonly windows: Counter;
   readonly windowLatency: Histogram;
   readonly bufferDropped: Counter<LabelsOf<typeof METRICS.bufferDropped>>;
@@ -142,6 +143,7 @@ export class DaemonMetrics {
     this.rejected = counter(registry, METRICS.rejected);
     this.rows = counter(registry, METRICS.rows);
     this.deadLettersDropped = counter(registry, METRICS.deadLettersDropped);
+    this.nonFiniteWindows = counter(registry, METRICS.nonFiniteWindows);
     this.windows = counter(registry, METRICS.windows);
     this.bufferDropped = counter(registry, METRICS.bufferDropped);
     this.windowLatency = new Histogram({
@@ -198,6 +200,7 @@ export class DaemonMetrics {
     this.bufferDropped.inc({ stage: 'inference' }, 0);
     this.windows.inc(0);
     this.deadLettersDropped.inc(0);
+    this.nonFiniteWindows.inc(0);
     this.lastStateWrite.set(0);
     this.commandsRejected.inc({ reason: 'unauthenticated' }, 0);
     this.stateQuarantined.inc({ reason: 'checksum' }, 0);

@@ -23,6 +23,12 @@ export const METRICS = {
     help: 'Refused messages counted but not dead-lettered, because too many dead letters were waiting to be published.',
     labelNames: [],
   },
+  nonFiniteWindows: {
+    name: 'adaptd_non_finite_windows_total',
+    type: 'counter',
+    help: 'Scored windows with a NaN or infinite value or embedding, kept out of drift and learning.',
+    labelNames: [],
+  },
   rows: {
     name: 'adaptd_rows_total',
     type: 'counter',
