@@ -4,9 +4,13 @@
  * at batch 32, and one adaptation step as bench:adapt runs it. Prints, per case, the wall
  * time under the profiler, the share spent inside kernels, the kernel calls, and the kernels
  * by total time. The profiler times each kernel, which adds a little to every call; shares,
- * not absolute times, are the point.
+ * not absolute times, are the point. Then the same forward pass in the PyTorch peer under its
+ * autograd profiler, for the number of op calls and where its time goes.
  * Run: npx tsx bench/compare/kernelProfile.ts   (writes bench/results/profile/profile.{json,md})
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { silentLogger } from '../../src/log.js';
 import { selectBackend } from '../../src/model/backend/selectBackend.js';
@@ -19,6 +23,8 @@ import {
   windowBuffer,
   writeResults,
 } from '../support/benchSupport.js';
+import { exportForPeer } from '../peer/exportForPeer.js';
+import { startPeer } from '../peer/peerProcess.js';
 import { adaptRound } from './adaptRound.js';
 
 const machine = await machineInfo();
@@ -109,11 +115,25 @@ const gatherVsSlice = (() => {
   tf.dispose([x, ...indexTensors]);
   return { gatherMs: gather, sliceMs: slice };
 })();
+// The same forward pass in the PyTorch peer (OpenBLAS), op by op, for the count of calls.
+const peerDir = await mkdtemp(join(tmpdir(), 'adaptd-bench-profile-'));
+await exportForPeer(bundle.model, peerDir, { windows, indices });
+const peer = await startPeer(peerDir);
+interface PeerProfile {
+  calls: number;
+  ms: number;
+  ops: { name: string; calls: number; ms: number }[];
+}
+const peerProfiles: Record<string, PeerProfile> = {};
+for (const batch of [1, 32]) {
+  peerProfiles[batch] = await peer.request<PeerProfile>({ cmd: 'profile', set: 'check', batch });
+}
+await peer.stop();
+await rm(peerDir, { recursive: true, force: true });
 const md: string[] = [
   `Taking the ${bundle.model.config.modalities.length} modalities' channels out of a batch of ` +
     `32 windows: gather on the channel axis ${fixed(gatherVsSlice.gatherMs, 2)} ms, slice of ` +
-    `the same contiguous ranges ${fixed(gatherVsSlice.sliceMs, 2)} ms (wall, median-free mean ` +
-    `of 20).`,
+    `the same contiguous ranges ${fixed(gatherVsSlice.sliceMs, 2)} ms (wall, mean of 20).`,
   '',
 ];
 for (const c of cases) {
@@ -135,5 +155,17 @@ for (const c of cases) {
     '',
   );
 }
-await writeResults('profile', machine, { gatherVsSlice, cases }, md);
+for (const [batch, p] of Object.entries(peerProfiles)) {
+  md.push(
+    `## PyTorch peer, forward of ${batch} window(s) (autograd profiler, least self CPU time of 5)`,
+    '',
+    `${fixed(p.ms, 1)} ms; ${p.calls} top-level op calls.`,
+    '',
+    '| op | calls | ms |',
+    '| --- | --- | --- |',
+    ...p.ops.map((o) => `| ${o.name} | ${o.calls} | ${fixed(o.ms, 2)} |`),
+    '',
+  );
+}
+await writeResults('profile', machine, { gatherVsSlice, cases, peerProfiles }, md);
 bundle.model.dispose();

@@ -4,7 +4,8 @@ a TypeScript bench can interleave its own measurements with the peer's in one ru
 Run: /usr/bin/python3 bench/peer/peer.py FOLDER   (FOLDER written by exportForPeer.ts)
 Requests: {"cmd": "check"} | {"cmd": "embed", "set", "batch", "windows", "heads"} |
 {"cmd": "adapt", "source", "target", "head", "steps", "batch", "learningRate", "seed"} |
-{"cmd": "matmul", "m", "k", "n", "repeats"} | {"cmd": "quit"}.
+{"cmd": "matmul", "m", "k", "n", "repeats"} | {"cmd": "profile", "set", "batch"} |
+{"cmd": "quit"}.
 Every reply holds wall and process-CPU seconds where it times something. One thread.
 """
 
@@ -138,6 +139,27 @@ class Peer:
         wall, cpu, losses = timed(run)
         return {"steps": steps, "perDomain": per_domain, "wall": wall, "cpu": cpu,
                 "firstLoss": losses[0], "lastLoss": losses[-1]}
+
+    def profile(self, req):
+        """Ops of a forward pass at `batch` windows (headless): the least self CPU time of each
+        op over 5 profiled passes (a loaded machine preempts some), and the top-level op calls."""
+        data = self.windows(req["set"])
+        batch = req["batch"]
+        args = (data["x"][:batch], data["mask"][:batch], data["context"][:batch])
+        best, calls, top_level = {}, {}, 0
+        with torch.inference_mode():
+            self.model(*args, heads=[])
+            for _ in range(5):
+                with torch.autograd.profiler.profile() as prof:
+                    self.model(*args, heads=[])
+                top_level = sum(1 for e in prof.function_events if e.cpu_parent is None)
+                for e in prof.key_averages():
+                    ms = e.self_cpu_time_total / 1000
+                    best[e.key] = min(best.get(e.key, ms), ms)
+                    calls[e.key] = e.count
+        ops = sorted(({"name": k, "calls": calls[k], "ms": v} for k, v in best.items()),
+                     key=lambda o: -o["ms"])
+        return {"calls": top_level, "ms": sum(o["ms"] for o in ops), "ops": ops[:12]}
 
     def matmul(self, req):
         m, k, n, repeats = req["m"], req["k"], req["n"], req["repeats"]
