@@ -1,0 +1,200 @@
+/**
+ * Drives a running daemon with sensor rows at set rates over MQTT QoS 1, phase by phase, and
+ * samples what it costs: memory, tensors, queued and dropped rows, unsettled messages, and the
+ * lag from a window's last row to its prediction. Used by bench/daemon/load.bench.ts (ten
+ * minutes at twice the sustained rate) and by its short version among the tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { connectAsync } from 'mqtt';
+import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
+import type { Daemon } from '../../src/service/daemon.js';
+
+export interface LoadPhase {
+  readonly name: string;
+  readonly rowsPerSecond: number;
+  readonly seconds: number;
+}
+
+export interface LoadOptions {
+  readonly daemon: Daemon;
+  /** The broker and the daemon's sensors topic. */
+  readonly url: string;
+  readonly topic: string;
+  readonly phases: readonly LoadPhase[];
+  /** Rows per message (1 sends single samples, more sends batches). */
+  readonly rowsPerMessage: number;
+  /** Channel values of row i. */
+  readonly values: (i: number) => Record<string, number | null>;
+  /** How often to sample, in ms. */
+  readonly sampleMs?: number;
+  /** Called with each sample as it is taken. */
+  readonly onSample?: (sample: LoadSample) => void;
+}
+
+export interface LoadSample {
+  readonly phase: string;
+  /** Seconds since the load began. */
+  readonly at: number;
+  readonly rowsSent: number;
+  readonly rowsAccepted: number;
+  readonly windows: number;
+  /** Rows dropped by a full buffer (adaptd_buffer_dropped_total, every stage). */
+  readonly rowsDropped: number;
+  readonly bufferedRows: number;
+  readonly unsettled: number;
+  readonly rssMb: number;
+  readonly heapMb: number;
+  readonly tensors: number;
+  /** Lag from a window's last row to its prediction, over the windows of this interval, ms. */
+  readonly lagMsP50: number | null;
+  readonly lagMsP99: number | null;
+}
+
+export interface LoadPhaseSummary {
+  readonly name: string;
+  readonly rowsPerSecond: number;
+  readonly seconds: number;
+  readonly rowsSent: number;
+  readonly rowsAccepted: number;
+  readonly windows: number;
+  readonly rowsDropped: number;
+  readonly maxRssMb: number;
+  readonly maxTensors: number;
+  readonly maxUnsettled: number;
+  readonly lagMsP50: number | null;
+  readonly lagMsP99: number | null;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const quantile = (sorted: readonly number[], q: number): number | null =>
+  sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+/** Sums every series of a metric family in a Prometheus exposition. */
+export function metricSum(exposition: string, name: string): number {
+  let sum = 0;
+  for (const line of exposition.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) {
+      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sum;
+}
+
+/**
+ * Publishes the phases one after the other, each row stamped with the wall clock time it is
+ * due at, so the lag of a prediction is real time behind the machine. Resolves once the last
+ * phase has been sent and the daemon has worked off what it took (or `drainMs` passed).
+ */
+export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
+  const { daemon } = options;
+  const base = `http://127.0.0.1:${daemon.httpAddress().port}`;
+  const client = await connectAsync(options.url, {
+    clientId: `adaptd-load-${process.pid}-${Date.now().toString(36)}`,
+    reconnectPeriod: 0,
+  });
+  const lags: number[] = [];
+  const phaseLags = new Map<string, number[]>();
+  let phase = options.phases[0]?.name ?? 'idle';
+  const subscription = daemon.predictions$.subscribe((p: Prediction) => {
+    const lag = Date.now() - p.window.to;
+    lags.push(lag);
+    const list = phaseLags.get(phase) ?? [];
+    list.push(lag);
+    phaseLags.set(phase, list);
+  });
+  const samples: LoadSample[] = [];
+  const began = performance.now();
+  let rowsSent = 0;
+  let lastTs = Date.now();
+  const sample = async (): Promise<LoadSample> => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const interval = lags.splice(0).sort((a, b) => a - b);
+    const memory = process.memoryUsage();
+    const taken: LoadSample = {
+      phase,
+      at: (performance.now() - began) / 1000,
+      rowsSent,
+      rowsAccepted: Number(
+        text.match(/^adaptd_rows_total\{outcome="accepted"\} (\S+)$/m)?.[1] ?? Number.NaN,
+      ),
+      windows: metricSum(text, 'adaptd_windows_total'),
+      rowsDropped: metricSum(text, 'adaptd_buffer_dropped_total'),
+      bufferedRows: metricSum(text, 'adaptd_buffer_rows'),
+      unsettled: metricSum(text, 'adaptd_unsettled_messages'),
+      rssMb: memory.rss / 2 ** 20,
+      heapMb: memory.heapUsed / 2 ** 20,
+      tensors: tf.memory().numTensors,
+      lagMsP50: quantile(interval, 0.5),
+      lagMsP99: quantile(interval, 0.99),
+    };
+    samples.push(taken);
+    options.onSample?.(taken);
+    return taken;
+  };
+  const sampler = setInterval(() => void sample(), options.sampleMs ?? 5_000);
+  const summaries: LoadPhaseSummary[] = [];
+  try {
+    for (const step of options.phases) {
+      phase = step.name;
+      const before = await sample();
+      const phaseStart = performance.now();
+      const rowMs = 1000 / step.rowsPerSecond;
+      let sentInPhase = 0;
+      while (performance.now() - phaseStart < step.seconds * 1000) {
+        const due = Math.floor(((performance.now() - phaseStart) / 1000) * step.rowsPerSecond);
+        const sends: Promise<unknown>[] = [];
+        while (sentInPhase < due) {
+          const count = Math.min(options.rowsPerMessage, due - sentInPhase);
+          const rows = Array.from({ length: count }, () => {
+            // Due times, never repeating or going back even when the clock is behind.
+            lastTs = Math.max(lastTs + rowMs, Date.now() - (due - sentInPhase) * rowMs);
+            const row = { ts: lastTs, values: options.values(rowsSent) };
+            rowsSent += 1;
+            sentInPhase += 1;
+            return row;
+          });
+          const payload = JSON.stringify(count === 1 ? rows[0] : { samples: rows });
+          sends.push(client.publishAsync(options.topic, payload, { qos: 1 }));
+        }
+        await Promise.all(sends);
+        await sleep(20);
+      }
+      const after = await sample();
+      const sorted = (phaseLags.get(step.name) ?? []).sort((a, b) => a - b);
+      const inPhase = samples.filter((s) => s.phase === step.name);
+      summaries.push({
+        name: step.name,
+        rowsPerSecond: step.rowsPerSecond,
+        seconds: step.seconds,
+        rowsSent: after.rowsSent - before.rowsSent,
+        rowsAccepted: after.rowsAccepted - before.rowsAccepted,
+        windows: after.windows - before.windows,
+        rowsDropped: after.rowsDropped - before.rowsDropped,
+        maxRssMb: Math.max(...inPhase.map((s) => s.rssMb)),
+        maxTensors: Math.max(...inPhase.map((s) => s.tensors)),
+        maxUnsettled: Math.max(...inPhase.map((s) => s.unsettled)),
+        lagMsP50: quantile(sorted, 0.5),
+        lagMsP99: quantile(sorted, 0.99),
+      });
+    }
+    // Drained once every row is taken and nothing has moved for a second: the messages still
+    // unsettled then hold the tail rows that wait for rows to complete their windows.
+    phase = 'drain';
+    const drainStart = performance.now();
+    let still = 0;
+    let previous = await sample();
+    while (performance.now() - drainStart < drainMs && still < 5) {
+      await sleep(200);
+      const now = await sample();
+      const moved = now.windows !== previous.windows || now.unsettled !== previous.unsettled;
+      still = now.rowsAccepted >= rowsSent && !moved ? still + 1 : 0;
+      previous = now;
+    }
+  } finally {
+    clearInterval(sampler);
+    subscription.unsubscribe();
+    await client.endAsync();
+  }
+  return { samples, summaries, final: samples.at(-1)!, rowsSent };
+}
