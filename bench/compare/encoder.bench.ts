@@ -220,12 +220,13 @@ const md = [
     `${Math.max(...checks.map((c) => c.worst)).toExponential(1)} (relative; tolerance ` +
     `${check.tolerance}) on ${check.windows} windows.`,
   '',
-  `| batch | heads | TFJS windows/s (wall) | ${peerNames.map((n) => `${n} windows/s (wall)`).join(' | ')} | ${peerNames.map((n) => `TFJS / ${n} (wall; CPU)`).join(' | ')} | ceiling windows/s |`,
+  `| batch | heads | TFJS windows per CPU-second (wall) | ${peerNames.map((n) => `${n} windows per CPU-second (wall)`).join(' | ')} | ${peerNames.map((n) => `TFJS / ${n} (wall; CPU)`).join(' | ')} | ceiling windows/s |`,
   `| --- | --- | --- | ${peers.map(() => '--- | ---').join(' | ')} | --- |`,
   ...rows.map(
     (r) =>
-      `| ${r.batch} | ${r.heads ? 'all' : 'none'} | ${fixed(r.tfjsWallPerSecond, 0)} | ` +
-      `${r.peers.map((p) => fixed(p.wallPerSecond, 0)).join(' | ')} | ` +
+      `| ${r.batch} | ${r.heads ? 'all' : 'none'} | ${fixed(r.tfjsCpuPerSecond, 0)} ` +
+      `(${fixed(r.tfjsWallPerSecond, 0)}) | ` +
+      `${r.peers.map((p) => `${fixed(p.cpuPerSecond, 0)} (${fixed(p.wallPerSecond, 0)})`).join(' | ')} | ` +
       `${r.peers.map((p) => `${fixed(p.ratioWall, 2)}; ${fixed(p.ratioCpu, 2)}`).join(' | ')} | ` +
       `${fixed(
         ((r.batch === 1 ? rates.tfjsModelShapesBatch1 : rates.tfjsModelShapesBatch32) * 1e9) /
