@@ -100,7 +100,9 @@ const config = loadConfig({
     ADAPTD_HTTP_PORT: '0',
     ADAPTD_STATE_DIR: stateDir,
     ADAPTD_ADAPTATION_INTERVAL_MS: '0',
-    ADAPTD_ADAPTATION_DRIFT_COOLDOWN_MS: '86400000',
+    // Runs start only where the bench starts them: a drift-triggered run would land in an
+    // idle phase.
+    ADAPTD_ADAPTATION_DRIFT_TRIGGER: 'false',
     ADAPTD_ADAPTATION_MIN_TARGET_WINDOWS: '32',
     ADAPTD_ADAPTATION_PROBATION_WINDOWS: '0',
     ...(process.env.BENCH_STEPS === undefined

@@ -135,8 +135,12 @@ export class AdaptationController implements ControlTarget {
     await this.running?.catch(() => undefined);
   }
 
-  /** Sustained drift: starts a run unless frozen, busy or within the cooldown of the last. */
+  /**
+   * Sustained drift: starts a run unless the drift trigger is off, or adaptation is frozen,
+   * busy or within the cooldown of the last run.
+   */
   onSustainedDrift(detail: Record<string, unknown> = {}): void {
+    if (!this.settings.driftTrigger) return;
     if (this.now() - this.lastRunEnded < this.settings.driftCooldownMs) {
       this.log.info({ ...detail }, 'sustained drift within the adaptation cooldown; no run');
       return;

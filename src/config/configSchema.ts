@@ -536,6 +536,12 @@ export const configSchema = {
       default: 3_600_000,
       env: 'ADAPTD_ADAPTATION_INTERVAL_MS',
     },
+    driftTrigger: {
+      doc: 'Start an adaptation run on sustained drift (a drift.sustained episode)',
+      format: Boolean,
+      default: true,
+      env: 'ADAPTD_ADAPTATION_DRIFT_TRIGGER',
+    },
     driftCooldownMs: {
       doc: 'Least time after an adaptation run ends before sustained drift may trigger another (ms)',
       format: 'non-negative-int',

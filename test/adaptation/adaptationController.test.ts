@@ -305,6 +305,17 @@ describe('AdaptationController', () => {
     );
   });
 
+  it('ignores sustained drift when the drift trigger is off', async (t) => {
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.1),
+      evidence: WORSE,
+    }));
+    const b = await bed(t, trainer, { driftTrigger: false });
+    b.controller.onSustainedDrift({ cause: 'machine' });
+    assert.equal(b.controller.status().adapting, false, 'no run starts');
+    assert.equal(trainer.jobs.length, 0, 'nothing trained');
+  });
+
   it('restores the champion into a new serving model after a restart', async (t) => {
     const trainer = new FakeTrainer((source) => ({
       weights: shifted(source, 0.3),
