@@ -22,6 +22,10 @@ export interface AdapterSettings {
   weightDecay: number;
   /** Heads trained beside the task's (multi-task label sources name them); none when undefined. */
   alsoHeads?: readonly string[];
+  /** Steps when the caller gives none (default 200). */
+  steps?: number;
+  /** Learning rate when the caller gives none (default 3e-3). */
+  learningRate?: number;
 }
 
 const DEFAULTS = { steps: 200, batchSize: 32, learningRate: 3e-3 };
@@ -41,13 +45,13 @@ export async function trainAdapters(
   options: StrategyOptions,
   settings: AdapterSettings,
 ): Promise<AdaptedPredictor> {
-  const steps = options.steps ?? DEFAULTS.steps;
+  const steps = options.steps ?? settings.steps ?? DEFAULTS.steps;
   const model = base.clone();
   try {
     const head = taskHead(model, task);
     const heads = [task.head, ...(settings.alsoHeads ?? []).filter((h) => h !== task.head)];
     const groups = [...adapterGroups(model.config), ...heads.map((h) => headGroup(h))];
-    const rate = options.learningRate ?? DEFAULTS.learningRate;
+    const rate = options.learningRate ?? settings.learningRate ?? DEFAULTS.learningRate;
     const optimizer = new GroupOptimizer(model.store, {
       rates: Object.fromEntries(groups.map((g) => [g, rate])),
       weightDecay: settings.weightDecay,

@@ -68,6 +68,20 @@ describe('gcode-self', () => {
     base.dispose();
   });
 
+  it('trains for its own default steps when the caller gives none', async () => {
+    const { base, data } = transferSetup(true);
+    const seen: number[] = [];
+    const predictor = await gcodeSelf.adapt(base, STEP_MOTION, data, {
+      seed: 1,
+      batchSize: 4,
+      onProgress: (_done, total) => seen.push(total),
+    });
+    assert.equal(seen.at(-1), 600, 'gcode-self defaults to 600 steps');
+    assert.equal(seen.length, 600);
+    predictor.dispose();
+    base.dispose();
+  });
+
   it('refuses any task but motion', async () => {
     const { base, data } = transferSetup(true);
     await assert.rejects(gcodeSelf.adapt(base, OPERATION, data, { seed: 1 }), (e) =>
