@@ -9,6 +9,20 @@ export interface WrittenResults extends Omit<EvaluationResults, 'snapshots'> {
   partial?: boolean;
 }
 
+/**
+ * The part with a strategy shown under another name (e.g. cells of an earlier default
+ * kept beside a re-run with the new one).
+ */
+export function renameStrategy(part: WrittenResults, from: string, to: string): WrittenResults {
+  const name = (strategy: string): string => (strategy === from ? to : strategy);
+  return {
+    ...part,
+    plan: { ...part.plan, strategies: part.plan.strategies.map(name) },
+    cells: part.cells.map((c) => ({ ...c, strategy: name(c.strategy) })),
+    skipped: part.skipped.map((s) => ({ ...s, strategy: name(s.strategy) })),
+  };
+}
+
 const union = <T>(lists: T[][]): T[] => [...new Set(lists.flat())];
 
 /**

@@ -2,7 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isAdaptdError } from '../../src/errors.js';
 import type { CellResult } from '../../src/evaluation/evaluateCell.js';
-import { mergeResults, type WrittenResults } from '../../src/evaluation/mergeResults.js';
+import {
+  mergeResults,
+  renameStrategy,
+  type WrittenResults,
+} from '../../src/evaluation/mergeResults.js';
 
 function cell(strategy: string, seed: number, shots: number, test: number): CellResult {
   const base = { scenario: 'S1', check: 0, entropy: 0, trainableParameters: 1, seconds: 1 };
@@ -54,6 +58,16 @@ describe('mergeResults', () => {
     );
     assert.equal(commands.length, 3);
     assert.ok(partial, 'a partial part makes the merge partial');
+  });
+
+  it('keeps an earlier run of a strategy beside a re-run under another name', () => {
+    const earlier = renameStrategy(part(1, ['gcode-self']), 'gcode-self', 'gcode-self (200 steps)');
+    const { results } = mergeResults([earlier, { ...part(1, ['gcode-self']), references: [] }]);
+    assert.deepEqual(results.plan.strategies, ['gcode-self (200 steps)', 'gcode-self']);
+    assert.deepEqual(
+      results.cells.map((c) => c.strategy),
+      ['gcode-self (200 steps)', 'gcode-self'],
+    );
   });
 
   it('refuses a cell run twice and a scenario with two source models', () => {
