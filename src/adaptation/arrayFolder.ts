@@ -1,32 +1,64 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { AdaptdError } from '../errors.js';
 import { recoverFolder, sha256, writeFolderAtomic } from '../util/atomicFs.js';
 
 export type NamedArrays = Record<string, Float32Array | Int32Array>;
 
+const arraySpec = z.object({
+  name: z.string(),
+  dtype: z.enum(['float32', 'int32']),
+  length: z.number().int().nonnegative(),
+  shape: z.array(z.number().int().nonnegative()).optional(),
+});
+
+/** One file per array, each with its own hash, so that writing never copies them whole. */
 const manifestSchema = z.object({
-  format: z.literal('adaptd-arrays/1'),
-  /** sha256 of data.bin. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  format: z.literal('adaptd-arrays/2'),
   arrays: z.array(
-    z.object({
-      name: z.string(),
-      dtype: z.enum(['float32', 'int32']),
-      length: z.number().int().nonnegative(),
-      shape: z.array(z.number().int().nonnegative()).optional(),
-    }),
+    arraySpec.extend({ file: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
   ),
   meta: z.record(z.string(), z.unknown()),
 });
 
-export type ArrayManifest = z.infer<typeof manifestSchema>;
+/** The first format: every array back to back in one data.bin (still read). */
+const manifestV1Schema = z.object({
+  format: z.literal('adaptd-arrays/1'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  arrays: z.array(arraySpec),
+  meta: z.record(z.string(), z.unknown()),
+});
+
+export interface ArrayManifest {
+  meta: Record<string, unknown>;
+}
+
+/** Bytes hashed between two turns of the event loop: a window snapshot runs to tens of MB. */
+const HASH_CHUNK = 1 << 22;
+
+/** sha256 of `bytes`, yielding to the event loop between chunks so that inference goes on. */
+async function hashInChunks(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < bytes.length; offset += HASH_CHUNK) {
+    hash.update(bytes.subarray(offset, offset + HASH_CHUNK));
+    await yieldToLoop();
+  }
+  return hash.digest('hex');
+}
+
+function bytesOf(values: Float32Array | Int32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
 
 /**
- * Writes typed arrays and a JSON record about them to the folder `dir` atomically: one
- * data.bin with the arrays back to back and a manifest.json naming each array and the hash of
- * the bytes. Used for adapter versions and for the window snapshots handed to training.
+ * Writes typed arrays and a JSON record about them to the folder `dir` atomically: one file
+ * per array (written from the array's own memory, no copy) and a manifest.json naming each
+ * array with the sha256 of its bytes. Hashing yields to the event loop between chunks, and the
+ * writes are asynchronous, so the daemon keeps serving while a snapshot is written. Used for
+ * adapter versions and the window snapshots handed to training.
  */
 export async function writeArrayFolder(
   dir: string,
@@ -34,29 +66,30 @@ export async function writeArrayFolder(
   meta: Record<string, unknown> = {},
   shapes: Record<string, number[]> = {},
 ): Promise<ArrayManifest> {
-  const entries = Object.entries(arrays);
-  const total = entries.reduce((sum, [, values]) => sum + values.byteLength, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const [, values] of entries) {
-    data.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
-    offset += values.byteLength;
-  }
-  const manifest: ArrayManifest = {
-    format: 'adaptd-arrays/1',
-    sha256: sha256(data),
-    arrays: entries.map(([name, values]) => ({
+  const files: Record<string, Uint8Array | string> = {};
+  const specs: z.infer<typeof manifestSchema>['arrays'] = [];
+  let index = 0;
+  for (const [name, values] of Object.entries(arrays)) {
+    const file = `${index}.bin`;
+    index += 1;
+    const bytes = bytesOf(values);
+    files[file] = bytes;
+    specs.push({
       name,
       dtype: values instanceof Float32Array ? 'float32' : 'int32',
       length: values.length,
       ...(shapes[name] === undefined ? {} : { shape: shapes[name] }),
-    })),
+      file,
+      sha256: await hashInChunks(bytes),
+    });
+  }
+  const manifest: z.infer<typeof manifestSchema> = {
+    format: 'adaptd-arrays/2',
+    arrays: specs,
     meta,
   };
-  await writeFolderAtomic(dir, {
-    'data.bin': data,
-    'manifest.json': `${JSON.stringify(manifest, null, 1)}\n`,
-  });
+  files['manifest.json'] = `${JSON.stringify(manifest, null, 1)}\n`;
+  await writeFolderAtomic(dir, files);
   return manifest;
 }
 
@@ -67,30 +100,57 @@ export async function readArrayFolder(
   await recoverFolder(dir);
   const corrupt = (what: string, cause?: unknown) =>
     new AdaptdError('STATE_CORRUPT', `array folder ${dir} ${what}`, { context: { dir }, cause });
-  let manifest: ArrayManifest;
-  let data: Buffer;
+  let parsed: unknown;
   try {
-    manifest = manifestSchema.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
-    data = await readFile(join(dir, 'data.bin'));
+    parsed = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
   } catch (error) {
-    throw corrupt('cannot be read or has no valid manifest.json', error);
+    throw corrupt('has no readable manifest.json', error);
   }
+  const v2 = manifestSchema.safeParse(parsed);
+  if (v2.success) {
+    const arrays: NamedArrays = {};
+    for (const spec of v2.data.arrays) {
+      const data = await readFile(join(dir, spec.file)).catch((error: unknown) => {
+        throw corrupt(`lacks ${spec.file}`, error);
+      });
+      const actual = sha256(data);
+      if (actual !== spec.sha256) {
+        throw corrupt(`${spec.file} has sha256 ${actual} but its manifest says ${spec.sha256}`);
+      }
+      if (data.length !== spec.length * 4) throw corrupt(`${spec.file} has the wrong length`);
+      arrays[spec.name] = typed(spec.dtype, data, 0, data.length);
+    }
+    return { arrays, manifest: { meta: v2.data.meta } };
+  }
+  const v1 = manifestV1Schema.safeParse(parsed);
+  if (!v1.success) throw corrupt('has a manifest.json of no known format');
+  const data = await readFile(join(dir, 'data.bin')).catch((error: unknown) => {
+    throw corrupt('lacks data.bin', error);
+  });
   const actual = sha256(data);
-  if (actual !== manifest.sha256) {
-    throw corrupt(`data.bin has sha256 ${actual} but its manifest says ${manifest.sha256}`);
+  if (actual !== v1.data.sha256) {
+    throw corrupt(`data.bin has sha256 ${actual} but its manifest says ${v1.data.sha256}`);
   }
   const arrays: NamedArrays = {};
   let offset = 0;
-  for (const spec of manifest.arrays) {
+  for (const spec of v1.data.arrays) {
     const bytes = spec.length * 4;
     if (offset + bytes > data.length) throw corrupt(`data.bin is shorter than ${spec.name} needs`);
-    // Copy into an aligned buffer of its own: the file's Buffer may start at any byte.
-    const copy = new Uint8Array(bytes);
-    copy.set(data.subarray(offset, offset + bytes));
-    arrays[spec.name] =
-      spec.dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
+    arrays[spec.name] = typed(spec.dtype, data, offset, bytes);
     offset += bytes;
   }
   if (offset !== data.length) throw corrupt('data.bin holds more bytes than its arrays');
-  return { arrays, manifest };
+  return { arrays, manifest: { meta: v1.data.meta } };
+}
+
+/** A typed array over a copy of the bytes: a file's Buffer may start at any byte. */
+function typed(
+  dtype: 'float32' | 'int32',
+  data: Buffer,
+  offset: number,
+  bytes: number,
+): Float32Array | Int32Array {
+  const copy = new Uint8Array(bytes);
+  copy.set(data.subarray(offset, offset + bytes));
+  return dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
 }
