@@ -169,6 +169,8 @@ describe('adaptd daemon over mosquitto with TLS', { skip: servicesSkip() }, () =
       });
       const { daemon, predictions, log } = loggedDaemon(t, config);
       await daemon.start();
+      // No http.host given: /metrics and the health endpoints answer on loopback only.
+      assert.equal(daemon.httpAddress().host, '127.0.0.1');
       await serves(config, predictions);
       await daemon.stop('test done');
       assert.ok(log().includes('daemon ready'), 'the captured log has the daemon lines');
