@@ -64,6 +64,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN) / 1024;
@@ -126,6 +133,8 @@ interface Sample {
   rows: number;
   windows: number;
   rssMb: number;
+  /** The daemon process's CPU seconds so far. */
+  cpuSeconds: number;
   tensors: number;
   trainerRssMb: number;
   adaptationRounds: number;
@@ -141,6 +150,7 @@ const sample = async () => {
     rows: metrics.adaptd_rows_total!,
     windows: metrics.adaptd_windows_total!,
     rssMb: await rssMb(daemon.pid!),
+    cpuSeconds: await cpuSeconds(daemon.pid!),
     tensors: metrics.adaptd_tensors!,
     trainerRssMb: await rssMb(load.pid).catch(() => Number.NaN),
     adaptationRounds: load.rounds.length,
@@ -225,6 +235,12 @@ const growth = {
   trainerRssMaxMb: Math.max(...samples.map((s) => s.trainerRssMb)),
 };
 const seconds = samples.at(-1)!.seconds;
+// Rows per CPU-second of the daemon's process alone (the publisher and the training run in
+// other processes): what one core carries.
+const first = settled[0] ?? samples[0]!;
+const lastSample = samples.at(-1)!;
+const rowsPerDaemonCpuSecond =
+  (lastSample.rows - first.rows) / (lastSample.cpuSeconds - first.cpuSeconds);
 const every = Math.max(1, Math.floor(samples.length / 12));
 await writeResults(
   'soak',
@@ -235,6 +251,7 @@ await writeResults(
     windows: final.adaptd_windows_total,
     droppedRows: final.dropped,
     seconds,
+    rowsPerDaemonCpuSecond,
     runs: runIds,
     adaptationRounds: load.rounds.length,
     adaptationRoundMs: median(load.rounds),
@@ -248,7 +265,9 @@ await writeResults(
       `(${fixed(published / seconds, 0)} rows/s), runs ${runIds.join(', ')} replayed at full ` +
       `speed, 32 rows a message, each replay once the daemon had taken in the last; ` +
       `${load.rounds.length} adaptation rounds (median ${fixed(median(load.rounds) / 1000, 1)} s) ran ` +
-      `back to back in a separate training process meanwhile.`,
+      `back to back in a separate training process meanwhile. The daemon's process took in ` +
+      `${fixed(rowsPerDaemonCpuSecond, 0)} rows per CPU-second of its own (after the first ` +
+      `replay): ${fixed(rowsPerDaemonCpuSecond / 4, 0)} machines of 4 rows/s per core.`,
     '',
     `Daemon resident set ${fixed(growth.rssEarlyMb, 0)} MB early -> ` +
       `${fixed(growth.rssLateMb, 0)} MB late (medians of the first and last fifth of the ` +
