@@ -12,17 +12,11 @@ import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
 import type { SensorModel } from '../model/sensorModel.js';
 import type { HeadResult } from '../pipeline/windowPredictor.js';
 import type { AdaptationSettings } from './adaptationSettings.js';
-import {
-  INITIAL_STATE,
-  readAdaptationState,
-  writeAdaptationState,
-  type AdaptationState,
-} from './adaptationState.js';
-import { AdapterStore, readAdapterFolder } from './adapterStore.js';
-import { applyAdapterWeights, readAdapterWeights, type AdapterWeights } from './adapterWeights.js';
+import { readAdapterFolder } from './adapterStore.js';
 import { ChildTrainer, type Trainer } from './childTrainer.js';
 import { LiveStats, Probation } from './liveGuard.js';
 import { judgeChallenger } from './promotionGate.js';
+import { ServingAdapters } from './servingAdapters.js';
 import { writeTargetSnapshot } from './snapshotFolder.js';
 import type { TrainingResult } from './trainingProtocol.js';
 import type { TargetWindowSource } from './windowSnapshot.js';
@@ -71,16 +65,13 @@ export interface AdaptationParts {
  * the source model's adapter values stay in memory for reset.
  */
 export class AdaptationController implements ControlTarget {
-  private readonly store: AdapterStore;
-  private readonly statePath: string;
+  private readonly serving: ServingAdapters;
   private readonly trainer: Trainer;
   private readonly log: Logger;
   private readonly now: () => number;
-  private readonly source: AdapterWeights;
   private readonly headIndex: number;
   private readonly classCount: number;
   private readonly live: LiveStats;
-  private state: AdaptationState = INITIAL_STATE;
   private running: Promise<AdaptationOutcome> | undefined;
   private probation: Probation | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -91,8 +82,6 @@ export class AdaptationController implements ControlTarget {
     private readonly settings: AdaptationSettings,
     private readonly parts: AdaptationParts,
   ) {
-    this.store = new AdapterStore(join(settings.stateDir, 'adapters'));
-    this.statePath = join(settings.stateDir, 'adaptation.json');
     this.trainer = parts.trainer ?? new ChildTrainer({ timeoutMs: settings.timeoutMs });
     this.log = parts.logger.child({ component: 'adaptation' });
     this.now = parts.now ?? Date.now;
@@ -108,19 +97,27 @@ export class AdaptationController implements ControlTarget {
     }
     this.classCount = heads[this.headIndex]!.classes.length;
     this.live = new LiveStats(this.classCount, Math.max(64, settings.probationWindows));
-    // Taken before any state is restored: the values the artifact shipped.
-    this.source = readAdapterWeights(parts.model);
+    // Made before any version is applied: it keeps the values the artifact shipped.
+    this.serving = new ServingAdapters({
+      model: parts.model,
+      stateDir: settings.stateDir,
+      keep: settings.keepAdapters,
+      logger: this.log,
+      onChange: (version) => {
+        this.live.clear();
+        parts.metrics.setAdapterVersion(version);
+        parts.onServingChange?.(version);
+      },
+    });
+  }
+
+  private get state() {
+    return this.serving.state;
   }
 
   /** Restores the saved champion into the serving model and starts the schedule. */
   async start(): Promise<void> {
-    this.state = await readAdaptationState(this.statePath);
-    if (this.state.champion !== null) {
-      const { weights } = await this.store.load(this.state.champion);
-      applyAdapterWeights(this.parts.model, weights);
-      this.log.info({ adapter: this.state.champion }, 'adapter restored');
-    }
-    this.parts.metrics.setAdapterVersion(this.state.champion);
+    await this.serving.restore();
     if (this.settings.intervalMs > 0) {
       this.timer = setInterval(() => this.trigger('schedule'), this.settings.intervalMs);
       this.timer.unref();
@@ -198,8 +195,8 @@ export class AdaptationController implements ControlTarget {
   async promote(version: string): Promise<{ adapterVersion: string }> {
     this.assertIdle();
     if (version === this.state.champion) return { adapterVersion: version };
-    const { weights } = await this.store.load(version);
-    await this.serve(version, weights, [...this.state.history, this.state.champion]);
+    await this.serving.promoteStored(version);
+    this.probation = undefined;
     this.publish('adaptation.promoted', { adapterVersion: version, manual: true });
     this.parts.metrics.promotions.inc();
     this.parts.metrics.lastPromotion.set(this.now() / 1000);
@@ -207,13 +204,11 @@ export class AdaptationController implements ControlTarget {
   }
 
   freeze(): void {
-    this.state = { ...this.state, frozen: true };
-    void this.persist();
+    void this.serving.setFrozen(true);
   }
 
   unfreeze(): void {
-    this.state = { ...this.state, frozen: false };
-    void this.persist();
+    void this.serving.setFrozen(false);
   }
 
   async reset(): Promise<void> {
@@ -222,8 +217,8 @@ export class AdaptationController implements ControlTarget {
   }
 
   async snapshot(): Promise<{ path: string }> {
-    await this.persist();
-    return this.parts.snapshotState?.() ?? { path: this.statePath };
+    await this.serving.persist();
+    return this.parts.snapshotState?.() ?? { path: this.serving.path };
   }
 
   status(): { adapterVersion: string | null; frozen: boolean; adapting: boolean } {
@@ -278,7 +273,7 @@ export class AdaptationController implements ControlTarget {
         {
           modelDir: this.settings.modelDir,
           backend: this.settings.backend,
-          championDir: this.state.champion === null ? null : this.store.folder(this.state.champion),
+          championDir: this.serving.championFolder(),
           snapshotDir: join(work, 'snapshot'),
           outDir: join(work, 'challenger'),
           strategy,
@@ -358,7 +353,7 @@ export class AdaptationController implements ControlTarget {
     }
     const { weights } = await readAdapterFolder(challengerDir);
     const baseline = this.live.summary();
-    const version = await this.store.save(weights, {
+    const version = await this.serving.promoteNew(weights, {
       createdAt: new Date(this.now()).toISOString(),
       trigger,
       strategy,
@@ -366,8 +361,6 @@ export class AdaptationController implements ControlTarget {
       labelled: verdict.labelled,
       scores,
     });
-    const streak = verdict.labelled ? 0 : this.state.labelFreeStreak + 1;
-    await this.serve(version, weights, [...this.state.history, this.state.champion], streak);
     metrics.promotions.inc();
     metrics.lastPromotion.set(this.now() / 1000);
     if (this.settings.probationWindows > 0) {
@@ -384,63 +377,29 @@ export class AdaptationController implements ControlTarget {
       { adapterVersion: version, reason: verdict.reason, labelled: verdict.labelled, scores },
       requestId,
     );
-    await this.store.prune(this.settings.keepAdapters, this.protectedVersions());
     return { result: 'promoted', adapterVersion: version, reason: verdict.reason, scores };
-  }
-
-  /** Makes `version` serve: weights into the model, state saved, observers told. */
-  private async serve(
-    version: string | null,
-    weights: AdapterWeights,
-    history: Array<string | null>,
-    labelFreeStreak = this.state.labelFreeStreak,
-  ): Promise<void> {
-    applyAdapterWeights(this.parts.model, weights);
-    this.state = { ...this.state, champion: version, history, labelFreeStreak };
-    this.live.clear();
-    this.parts.metrics.setAdapterVersion(version);
-    this.parts.onServingChange?.(version);
-    await this.persist();
   }
 
   private async rollBack(
     reason: string,
     automatic: boolean,
   ): Promise<{ adapterVersion: string | null }> {
-    const from = this.state.champion;
-    const history = [...this.state.history];
-    const previous = history.pop() ?? null;
-    const weights = previous === null ? this.source : (await this.store.load(previous)).weights;
     this.probation = undefined;
-    await this.serve(previous, weights, history);
+    const { from, to } = await this.serving.rollBack();
     this.parts.metrics.rollbacks.inc();
-    this.publish('adaptation.rolled_back', { from, to: previous, reason, automatic });
-    return { adapterVersion: previous };
+    this.publish('adaptation.rolled_back', { from, to, reason, automatic });
+    return { adapterVersion: to };
   }
 
   private async resetToSource(reason: string): Promise<void> {
-    const from = this.state.champion;
     this.probation = undefined;
-    await this.serve(null, this.source, [], 0);
+    const from = await this.serving.resetToSource();
     this.publish('adaptation.reset', { from, reason });
-  }
-
-  private protectedVersions(): Set<string> {
-    const versions = [this.state.champion, ...this.state.history];
-    return new Set(versions.filter((v): v is string => v !== null));
   }
 
   private assertIdle(): void {
     if (this.running !== undefined) {
       throw new AdaptdError('BUSY', 'an adaptation run is in progress; try again when it ends');
-    }
-  }
-
-  private async persist(): Promise<void> {
-    try {
-      await writeAdaptationState(this.statePath, this.state);
-    } catch (error) {
-      this.log.error({ err: error }, 'adaptation state not written');
     }
   }
 
