@@ -125,6 +125,17 @@ const publisher = new MqttInputPublisher({
 });
 await publisher.start();
 
+let lastPrediction = performance.now();
+daemon.predictions$.subscribe(() => (lastPrediction = performance.now()));
+/**
+ * Waits until no prediction has come for 3 s: the queue has drained. A phase that began with
+ * windows still queued would start with full 32-window batches, each a long synchronous model
+ * call, and measure that backlog instead of its own load.
+ */
+async function drained(): Promise<void> {
+  while (performance.now() - lastPrediction < 3_000) await sleep(200);
+}
+
 let nextStart = Math.floor((Date.now() - 12 * 3_600_000) / 3_600_000) * 3_600_000;
 async function replay(): Promise<void> {
   const result = await replayRuns({ runs, publisher, speed, startMs: nextStart, read });
@@ -152,7 +163,7 @@ async function phase(name: 'idle' | 'adapting') {
   while (name === 'adapting' && !daemon.adaptation.status().adapting) await sleep(50);
   delay.enable();
   await replay();
-  await sleep(2_000);
+  await drained();
   delay.disable();
   subscription.unsubscribe();
   adapting = false;
@@ -173,7 +184,7 @@ async function phase(name: 'idle' | 'adapting') {
 
 // Fill the target buffer so that a run has windows to train on.
 await replay();
-await sleep(2_000);
+await drained();
 const rows: Array<Awaited<ReturnType<typeof phase>>> = [];
 for (let r = 0; r < repeats; r += 1) {
   rows.push(await phase('idle'));
