@@ -85,6 +85,12 @@ export async function createTransports(
       machine,
       groupId,
       fromBeginning: config.kafka.fromBeginning,
+      // A backlog (after a restart) arrives at full speed: unsettled records are held to what
+      // the inference queue can take, a window per `stride` one-row records, or windows drop.
+      maxUnsettled: Math.max(
+        64,
+        Math.floor(config.buffers.rows / config.windows.length) * config.windows.stride,
+      ),
       limits,
       ...(options.offsets === undefined ? {} : { offsets: options.offsets }),
       onRedelivered: () => options.onRedelivered?.('kafka'),

@@ -75,6 +75,8 @@ export class KafkaInput implements InputSource {
   /** The last released position per partition, committed again on rebalance and stop. */
   private readonly released = new Map<string, RecordPosition>();
   private readonly commits: CommitQueue;
+  /** Saves to `offsets`, apart from the commits so that a slow broker does not delay them. */
+  private readonly saves: CommitQueue | undefined;
   private subscription: KafkaSubscription | undefined;
   private capacity: { wait: Promise<void>; open: () => void } | undefined;
   private intake = true;
@@ -87,6 +89,8 @@ export class KafkaInput implements InputSource {
     this.maxUnsettled = options.maxUnsettled ?? 10_000;
     this.now = options.now ?? Date.now;
     this.commits = new CommitQueue((positions) => this.commit(positions));
+    const offsets = options.offsets;
+    if (offsets !== undefined) this.saves = new CommitQueue((positions) => offsets.save(positions));
   }
 
   async start(): Promise<void> {
@@ -220,7 +224,9 @@ export class KafkaInput implements InputSource {
       if (last === undefined) return Promise.resolve();
       this.released.set(key, last);
       if (this.unsettled() < this.maxUnsettled) this.capacity?.open();
-      return this.commits.add([last]);
+      // Saved first: a crash after the commit and before the save would leave nothing to skip.
+      if (this.saves === undefined) return this.commits.add([last]);
+      return this.saves.add([last]).then(() => this.commits.add([last]));
     };
   }
 
@@ -263,6 +269,7 @@ export class KafkaInput implements InputSource {
   private async commitReleased(why: 'rebalance' | 'shutdown'): Promise<void> {
     const positions = [...this.released.values()];
     try {
+      await this.saves?.flush();
       await this.commits.add(positions);
       await this.commits.flush();
     } catch (error) {
@@ -273,7 +280,6 @@ export class KafkaInput implements InputSource {
 
   private async commit(positions: readonly RecordPosition[]): Promise<void> {
     if (this.subscription === undefined) return;
-    await this.options.offsets?.save(positions);
     await this.subscription.commit(positions);
     this.logger.debug({ positions }, 'kafka offsets committed');
   }

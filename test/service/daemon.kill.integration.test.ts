@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seededRandom } from '../../src/util/random.js';
+import { service, servicesSkip } from '../support/services.js';
+import { saveTinyBundle } from '../support/tinyBundle.js';
+import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
+import { daemonKillLoop } from './daemonKill.js';
+
+describe('daemon under kill -9 over the real Kafka', { skip: servicesSkip() }, () => {
+  it(
+    'loses no prediction and repeats none across SIGKILLs at random moments mid-stream',
+    { timeout: 600_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const stateDir = await mkdtemp(join(tmpdir(), 'adaptd-kill-daemon-'));
+      t.after(() => rm(stateDir, { recursive: true, force: true }));
+      const result = await daemonKillLoop({
+        brokers: service('kafka'),
+        modelDir: bundle.dir,
+        stateDir,
+        rows: 3000,
+        kills: 4,
+        maxMs: 1500,
+        random: seededRandom(4),
+      });
+      assert.equal(result.lost, 0, `no window lost: ${JSON.stringify(result)}`);
+      assert.equal(result.duplicated, 0, `no window published twice: ${JSON.stringify(result)}`);
+      assert.deepEqual(result.offGrid, [], 'every window on the stride grid of the run');
+    },
+  );
+});
