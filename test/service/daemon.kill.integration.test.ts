@@ -9,10 +9,13 @@ import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
 import { daemonKillLoop } from './daemonKill.js';
 
+/** Kills per run: 4 in the test command; ADAPTD_TEST_DAEMON_KILLS=20 for the long version. */
+const KILLS = Number(process.env.ADAPTD_TEST_DAEMON_KILLS ?? 4);
+
 describe('daemon under kill -9 over the real Kafka', { skip: servicesSkip() }, () => {
   it(
     'loses no prediction and repeats none across SIGKILLs at random moments mid-stream',
-    { timeout: 600_000 },
+    { timeout: 120_000 + KILLS * 90_000 },
     async (t) => {
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
@@ -23,7 +26,7 @@ describe('daemon under kill -9 over the real Kafka', { skip: servicesSkip() }, (
         modelDir: bundle.dir,
         stateDir,
         rows: 3000,
-        kills: 4,
+        kills: KILLS,
         maxMs: 1500,
         random: seededRandom(4),
       });
