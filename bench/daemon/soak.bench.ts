@@ -33,11 +33,14 @@ import { benchBroker } from '../support/mosquitto.js';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '500000' },
+    /** Stops replaying after this long even short of --rows, and says so. */
+    'max-minutes': { type: 'string', default: '60' },
     'sample-ms': { type: 'string', default: '2000' },
     model: { type: 'string', default: 'models/s1-standard' },
   },
 });
 const targetRows = Number(values.rows);
+const deadline = performance.now() + Number(values['max-minutes']) * 60_000;
 const machine = await machineInfo();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const runIds = [
@@ -95,10 +98,25 @@ const daemon = spawn(process.execPath, [...process.execArgv, 'src/cli/main.ts', 
   },
 });
 const daemonExited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
+// Whatever happens to this process, the daemon and the training process end with it.
+const children: { kill(): void }[] = [daemon];
+process.once('exit', () => children.forEach((child) => child.kill()));
 
-/** The daemon's own counters from /metrics. */
+/** The daemon's own counters from /metrics (a fresh connection each time, a few tries). */
 async function scrape(): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  let text = '';
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+        headers: { connection: 'close' },
+      });
+      text = await res.text();
+      break;
+    } catch (error) {
+      if (attempt >= 5 || daemon.exitCode !== null) throw error;
+      await sleep(500);
+    }
+  }
   const out: Record<string, number> = {};
   for (const name of ['adaptd_rows_total', 'adaptd_windows_total', 'adaptd_tensors']) {
     const lines = text.split('\n').filter((l) => l.startsWith(name) && !l.startsWith(`${name}_`));
@@ -126,6 +144,15 @@ const publisher = new MqttInputPublisher({
 });
 await publisher.start();
 const load = await startAdaptLoad(values.model);
+children.push({
+  kill: () => {
+    try {
+      process.kill(load.pid);
+    } catch {
+      // already gone
+    }
+  },
+});
 
 interface Sample {
   seconds: number;
@@ -158,12 +185,14 @@ const sample = async () => {
 };
 let sampling = Promise.resolve();
 const timer = setInterval(() => {
-  sampling = sampling.then(sample);
+  sampling = sampling.then(sample).catch((error: unknown) => {
+    console.error(`sample failed: ${String(error)}`);
+  });
 }, Number(values['sample-ms']));
 await sample();
 let nextStart = Date.now() - 1000 * 3_600_000;
 let firstReplayRows = 0;
-while (published < targetRows) {
+while (published < targetRows && performance.now() < deadline) {
   const result = await replayRuns({
     runs,
     publisher,
@@ -246,6 +275,8 @@ await writeResults(
   'soak',
   machine,
   {
+    targetRows,
+    reachedTarget: published >= targetRows,
     rowsPublished: published,
     rows: final.adaptd_rows_total,
     windows: final.adaptd_windows_total,
@@ -262,6 +293,9 @@ await writeResults(
     `${final.adaptd_rows_total} sensor rows (${final.adaptd_windows_total} windows, ` +
       `${final.dropped} rows dropped) through \`adaptd run\` (own process, model ` +
       `${values.model}) over a private mosquitto in ${fixed(seconds, 0)} s ` +
+      (published >= targetRows
+        ? ''
+        : `(stopped at the ${values['max-minutes']}-minute limit, short of ${targetRows} rows) `) +
       `(${fixed(published / seconds, 0)} rows/s), runs ${runIds.join(', ')} replayed at full ` +
       `speed, 32 rows a message, each replay once the daemon had taken in the last; ` +
       `${load.rounds.length} adaptation rounds (median ${fixed(median(load.rounds) / 1000, 1)} s) ran ` +
