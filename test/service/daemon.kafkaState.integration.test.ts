@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
+import { signCommand } from '../../src/control/commandSignature.js';
 import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import type { ReplyMessage } from '../../src/transports/messages/replyMessage.js';
 import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
@@ -24,22 +26,30 @@ async function machineSide(t: TestContext, prefix: string) {
   await client.connect();
   t.after(() => client.disconnect());
   await client.ensureTopics(
-    ['sensors', 'gcode', 'labels', 'commands', 'predictions'].map((stream) => ({
+    ['sensors', 'gcode', 'labels', 'commands', 'predictions', 'replies'].map((stream) => ({
       topic: `${prefix}.${stream}`,
       partitions: 1,
     })),
   );
   const predictions: PredictionMessage[] = [];
+  const replies: ReplyMessage[] = [];
   const subscription = await client.subscribe(
-    { groupId: uniqueName('reader'), topics: [`${prefix}.predictions`], fromBeginning: true },
+    {
+      groupId: uniqueName('reader'),
+      topics: [`${prefix}.predictions`, `${prefix}.replies`],
+      fromBeginning: true,
+    },
     (record) => {
-      predictions.push(JSON.parse(record.value?.toString('utf8') ?? 'null') as PredictionMessage);
+      const value: unknown = JSON.parse(record.value?.toString('utf8') ?? 'null');
+      if (record.topic.endsWith('.replies')) replies.push(value as ReplyMessage);
+      else predictions.push(value as PredictionMessage);
       return Promise.resolve();
     },
   );
   t.after(() => subscription.stop());
   return {
     predictions,
+    replies,
     produce: (stream: string, payloads: unknown[]) =>
       client.produce(
         `${prefix}.${stream}`,
@@ -130,6 +140,52 @@ describe('daemon state over the real Kafka', { skip: servicesSkip() }, () => {
       );
       // The newest G-code line is never done with, so it is not skipped but read again. (Which
       // windows see it depends on how Kafka interleaves the two topics, so it is not asserted.)
+    },
+  );
+
+  it(
+    'answers a signed command over Kafka and refuses an unsigned one',
+    { timeout: 120_000 },
+    async (t) => {
+      const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+      t.after(() => bundle.cleanup());
+      const prefix = uniqueName('adaptd-cmd');
+      const machine = await machineSide(t, prefix);
+      const secret = 'kafka-command-secret-0123456789';
+      const { base } = await startDaemon(
+        t,
+        bedConfig({
+          ADAPTD_MACHINE_ID: MACHINE,
+          ADAPTD_MODEL_DIR: bundle.dir,
+          ADAPTD_WINDOW_LENGTH: '16',
+          ADAPTD_KAFKA_BROKERS: service('kafka'),
+          ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
+          ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
+          ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+          ADAPTD_COMMANDS_SECRET: secret,
+        }),
+      );
+      const command = (requestId: string) => ({
+        requestId,
+        command: 'status',
+        expiresAt: Date.now() + 60_000,
+      });
+      await machine.produce('commands', [signCommand(command('k-1'), secret), command('k-2')]);
+      const statuses = (id: string) =>
+        machine.replies.filter((r) => r.requestId === id).map((r) => r.status);
+      await withDeadline(
+        (async () => {
+          while (statuses('k-1').length < 3 || statuses('k-2').length < 1) await quietFor(50);
+        })(),
+        60_000,
+        'replies on Kafka',
+      );
+      assert.deepEqual(statuses('k-1'), ['accepted', 'in_progress', 'succeeded']);
+      assert.deepEqual(statuses('k-2'), ['rejected']);
+      assert.equal(
+        await metric(base, 'adaptd_commands_rejected_total{reason="unauthenticated"}'),
+        1,
+      );
     },
   );
 });
