@@ -118,6 +118,7 @@ export class AdaptationController implements ControlTarget {
   /** Restores the saved champion into the serving model and starts the schedule. */
   async start(): Promise<void> {
     await this.serving.restore();
+    this.parts.metrics.setAdapterVersion(this.state.champion);
     if (this.settings.intervalMs > 0) {
       this.timer = setInterval(() => this.trigger('schedule'), this.settings.intervalMs);
       this.timer.unref();
@@ -269,6 +270,12 @@ export class AdaptationController implements ControlTarget {
       work = await mkdtemp(join(tmpdir(), 'adaptd-adaptation-'));
       await writeTargetSnapshot(join(work, 'snapshot'), snapshot);
       metrics.adaptationDuration.observe({ phase: 'snapshot' }, (this.now() - started) / 1000);
+      // A stop while the snapshot was written finds no training process to end.
+      if (this.stopped) {
+        throw new AdaptdError('TRAINING_FAILED', 'cancelled: daemon stopping', {
+          context: { cancelled: true },
+        });
+      }
       const result = await this.trainer.run(
         {
           modelDir: this.settings.modelDir,

@@ -16,7 +16,7 @@ export interface ServingAdaptersOptions {
   /** Adapter versions kept on disk beyond the champion and its history. */
   keep: number;
   logger: Logger;
-  /** Told after every change of the adapter in service. */
+  /** Told after every change of the adapter in service (not of the restore at start). */
   onChange: (version: string | null) => void;
 }
 
@@ -51,7 +51,10 @@ export class ServingAdapters {
     return this.current.champion === null ? null : this.store.folder(this.current.champion);
   }
 
-  /** Reads the saved state and writes the saved champion into the serving model. */
+  /**
+   * Reads the saved state and writes the saved champion into the serving model, before
+   * anything is served: not a change observers are told of.
+   */
   async restore(): Promise<void> {
     this.current = await readAdaptationState(this.statePath);
     if (this.current.champion !== null) {
@@ -59,7 +62,6 @@ export class ServingAdapters {
       applyAdapterWeights(this.options.model, weights);
       this.options.logger.info({ adapter: this.current.champion }, 'adapter restored');
     }
-    this.options.onChange(this.current.champion);
   }
 
   /** Stores a challenger as the next version and makes it serve. */

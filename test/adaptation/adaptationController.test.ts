@@ -24,6 +24,7 @@ import { silentLogger } from '../../src/log.js';
 import { DaemonMetrics } from '../../src/metrics/daemonMetrics.js';
 import { loadModelBundle } from '../../src/model/modelBundle.js';
 import type { SensorModel } from '../../src/model/sensorModel.js';
+import { withDeadline } from '../support/deadline.js';
 import { adaptationBundle, shiftedSnapshot } from './adaptationFixture.js';
 
 const SPREAD = { effectiveClasses: 2.8, largestShare: 0.4, meanEntropy: 0.7, rows: 100 };
@@ -258,7 +259,16 @@ describe('AdaptationController', () => {
     for (let i = 0; i < 60; i += 1) live(i % 3, 0.9);
     assert.equal((await b.controller.readapt(request)).result, 'promoted', 'promoted first');
     for (let i = 0; i < 16; i += 1) live(i % 3, 0.5);
-    await new Promise((r) => setTimeout(r, 50));
+    // The rollback reads and writes state files: wait for it, not for a fixed time.
+    await withDeadline(
+      (async () => {
+        while (!b.events.some((e) => e.kind === 'adaptation.rolled_back')) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      10_000,
+      'the automatic rollback',
+    );
     assert.equal(b.controller.status().adapterVersion, null, 'rolled back to the source');
     assert.ok(sameWeights(readAdapterWeights(b.model), b.source), 'source weights serve again');
     const rolled = b.events.find((e) => e.kind === 'adaptation.rolled_back');
