@@ -8,9 +8,8 @@ import type {
 } from '../control/controlTarget.js';
 import { AdaptdError, isAdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
-import type { SensorModel } from '../model/sensorModel.js';
 import type { HeadResult } from '../pipeline/windowPredictor.js';
+import type { AdaptationParts } from './adaptationParts.js';
 import type { AdaptationSettings } from './adaptationSettings.js';
 import { readAdapterFolder } from './adapterStore.js';
 import { ChildTrainer, type Trainer } from './childTrainer.js';
@@ -19,41 +18,8 @@ import { judgeChallenger } from './promotionGate.js';
 import { ServingAdapters } from './servingAdapters.js';
 import { writeTargetSnapshot } from './snapshotFolder.js';
 import type { TrainingResult } from './trainingProtocol.js';
-import type { TargetWindowSource } from './windowSnapshot.js';
 
-/** An event for the events topic. */
-export interface AdaptationEvent {
-  kind: string;
-  requestId?: string;
-  detail: Record<string, unknown>;
-}
-
-export type AdaptationMetrics = Pick<
-  DaemonMetrics,
-  | 'adaptationRuns'
-  | 'adaptationDuration'
-  | 'promotions'
-  | 'rollbacks'
-  | 'lastPromotion'
-  | 'shadowScore'
-  | 'setAdapterVersion'
->;
-
-export interface AdaptationParts {
-  /** The model in service; adapter weights are written into it between inference batches. */
-  model: SensorModel;
-  targets: TargetWindowSource;
-  metrics: AdaptationMetrics;
-  publish: (event: AdaptationEvent) => void;
-  logger: Logger;
-  /** Told whenever the serving adapter changes (e.g. to reset the drift window). */
-  onServingChange?: (adapterVersion: string | null) => void;
-  /** Writes the daemon's whole state (the state store); the engine's own file comes first. */
-  snapshotState?: () => Promise<{ path: string }>;
-  /** Default: a ChildTrainer with the configured timeout. */
-  trainer?: Trainer;
-  now?: () => number;
-}
+export type { AdaptationEvent, AdaptationMetrics, AdaptationParts } from './adaptationParts.js';
 
 /**
  * The safe adaptation engine, and what commands drive (ControlTarget). One run at a time:
