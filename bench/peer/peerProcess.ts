@@ -3,6 +3,7 @@
  * so that a bench can alternate its own measurement with the peer's in one run.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -38,6 +39,11 @@ const BLAS_DIRS: Record<PeerBlas, string> = {
   openblas: '/usr/lib/x86_64-linux-gnu/openblas-pthread',
   reference: '/usr/lib/x86_64-linux-gnu/blas',
 };
+
+/** OpenBLAS where install-bench-tools.sh put it, else the reference BLAS torch came with. */
+export function availableBlas(): PeerBlas {
+  return existsSync(`${BLAS_DIRS.openblas}/libblas.so.3`) ? 'openblas' : 'reference';
+}
 
 export interface Peer {
   torch: string;

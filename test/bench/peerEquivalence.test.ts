@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { exportForPeer } from '../../bench/peer/exportForPeer.js';
-import { peerUnavailable, startPeer } from '../../bench/peer/peerProcess.js';
+import { availableBlas, peerUnavailable, startPeer } from '../../bench/peer/peerProcess.js';
 import { SensorModel } from '../../src/model/sensorModel.js';
 import type { LabelledWindows } from '../../src/model/training/windowBatch.js';
 import { gaussian, seededRandom } from '../../src/util/random.js';
@@ -68,7 +68,7 @@ test(
     try {
       const indices = Array.from({ length: 12 }, (_, i) => i);
       await exportForPeer(model, dir, { windows, indices });
-      const peer = await startPeer(dir);
+      const peer = await startPeer(dir, availableBlas());
       try {
         const reply = await peer.request<CheckReply>({ cmd: 'check' });
         assert.equal(reply.windows, 12, 'the peer read every check window');
