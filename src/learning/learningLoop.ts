@@ -1,4 +1,5 @@
 import { EMPTY, Subject, type Observable, type Subscription } from 'rxjs';
+import type { LabelSpan } from '../control/labelSink.js';
 import { z } from 'zod';
 import type { DomainScore } from '../drift/domainClassifier.js';
 import { DomainScorer } from '../drift/domainScorer.js';
@@ -149,6 +150,22 @@ export class LearningLoop {
       { head: message.head, label: message.label, windows: labelled },
       'operator label taken',
     );
+  }
+
+  /**
+   * The `label` command's path (LabelSink): the checks of the labels stream; a refusal rejects
+   * with COMMAND_REJECTED, so the command's reply carries the reason.
+   */
+  label(span: LabelSpan): Promise<{ windows: number }> {
+    const check = this.operatorLabels.accept(span);
+    if (!check.ok) {
+      return Promise.reject(
+        new AdaptdError('COMMAND_REJECTED', check.detail, { context: { reason: 'invalid' } }),
+      );
+    }
+    const windows = this.applyRange(check.range);
+    this.log.info({ head: span.head, label: span.label, windows }, 'operator label taken');
+    return Promise.resolve({ windows });
   }
 
   /** One scored batch: drift, labels, buffer, prototypes, then one drift message. */

@@ -111,6 +111,7 @@ export class Daemon {
           modelVersion: this.modelVersion(),
           learning: this.learning,
           target: this.adaptation,
+          labels: this.learning,
         })),
       )
       .add({ name: 'pipeline', start: () => this.startPipeline(), stop: () => this.stopPipeline() })

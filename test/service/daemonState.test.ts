@@ -17,7 +17,11 @@ const cpuBackend = async (): Promise<BackendChoice> => {
   return { name: 'cpu', reason: 'test' };
 };
 
-function config(modelDir: string, stateDir: string): AdaptdConfig {
+function config(
+  modelDir: string,
+  stateDir: string,
+  extra: Record<string, string> = {},
+): AdaptdConfig {
   return loadConfig({
     configDir: '/nonexistent',
     env: {
@@ -28,16 +32,23 @@ function config(modelDir: string, stateDir: string): AdaptdConfig {
       ADAPTD_WINDOW_STRIDE: '8',
       ADAPTD_WINDOW_REORDER_ROWS: '0',
       ADAPTD_STATE_DIR: stateDir,
+      ...extra,
     },
   }).config;
 }
 
 /** A daemon on fake transports; `rows` sensor rows from `from` are fed once it runs. */
-async function run(modelDir: string, stateDir: string, from: number, rows: number) {
+async function run(
+  modelDir: string,
+  stateDir: string,
+  from: number,
+  rows: number,
+  extra: Record<string, string> = {},
+) {
   const input = new FakeInput([]);
   const output = new FakeOutput([]);
   const daemon = new Daemon({
-    config: config(modelDir, stateDir),
+    config: config(modelDir, stateDir, extra),
     logger: silentLogger,
     version: 'test',
     transports: () => ({ inputs: [input], output, connected: () => ({ mqtt: true }) }),
@@ -47,7 +58,7 @@ async function run(modelDir: string, stateDir: string, from: number, rows: numbe
   await daemon.start();
   const restored = JSON.stringify(daemon.learning);
   for (let i = from; i < from + rows; i += 1) input.sensors([sample(i)]);
-  return { daemon, output, restored };
+  return { daemon, input, output, restored };
 }
 
 describe('Daemon state', () => {
@@ -92,5 +103,60 @@ describe('Daemon state', () => {
       await third.daemon.stop();
     }
     assert.equal(third.daemon.control.restoredState()?.generation, 1);
+  });
+
+  it('hands the label command to the learning loop and refuses a head the model lacks', async (t) => {
+    const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+    t.after(() => bundle.cleanup());
+    const { daemon, input, output } = await run(bundle.dir, tempStateDir(), 0, 40, {
+      ADAPTD_COMMANDS_AUTH: 'off',
+    });
+    try {
+      const send = (requestId: string, args: Record<string, unknown>) =>
+        input.events$.next({
+          stream: 'commands',
+          payload: { requestId, command: 'label', expiresAt: Date.now() + 60_000, args },
+          origin: { transport: 'mqtt', topic: 'adaptd/mill-1/commands' },
+          receivedAt: Date.now(),
+          settle: () => Promise.resolve(),
+        });
+      // Rows 0..39 (ts 1000 + 250 i) make 4 windows; once scored, label all of them.
+      const scored = Date.now() + 10_000;
+      while (output.published.filter((p) => p.stream === 'predictions').length < 4) {
+        assert.ok(Date.now() < scored, 'the 4 windows scored');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      send('good', { from: 1000, to: 1000 + 250 * 39, head: 'tool', label: 'damaged' });
+      send('bad', { from: 1000, to: 2000, head: 'spindle', label: 'hot' });
+      const replies = () =>
+        output.published
+          .filter((p) => p.stream === 'replies')
+          .map(
+            (p) =>
+              p.payload as {
+                requestId: string;
+                status: string;
+                reason?: string;
+                detail?: Record<string, unknown>;
+              },
+          );
+      const deadline = Date.now() + 10_000;
+      while (
+        replies().filter((r) => r.status !== 'accepted' && r.status !== 'in_progress').length < 2
+      ) {
+        assert.ok(Date.now() < deadline, `replies: ${JSON.stringify(replies())}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const last = (id: string) =>
+        replies()
+          .filter((r) => r.requestId === id)
+          .at(-1);
+      assert.equal(last('good')?.status, 'succeeded');
+      assert.ok(Number(last('good')?.detail?.windows) > 0, JSON.stringify(last('good')));
+      assert.equal(last('bad')?.status, 'rejected');
+      assert.equal(last('bad')?.reason, 'invalid');
+    } finally {
+      await daemon.stop();
+    }
   });
 });
