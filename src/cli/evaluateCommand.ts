@@ -20,7 +20,7 @@ interface EvaluateFlags {
   seeds: number;
   firstSeed: number;
   shots: string;
-  out: string;
+  out?: string;
   models: string;
   cache: string;
   pretrainEpochs: number;
@@ -78,7 +78,11 @@ export function registerEvaluateCommand(program: Command): void {
       1,
     )
     .option('--shots <list>', 'labelled target windows per class', '0,1,5,10')
-    .option('--out <dir>', 'folder for results.json and results.md', 'reports/evaluation')
+    .option(
+      '--out <dir>',
+      'folder for results.json and results.md (default reports/evaluation; with --quick ' +
+        '.cache/evaluation-quick, so a CI run leaves the committed results alone)',
+    )
     .option('--models <dir>', 'committed source models', 'models')
     .option('--cache <dir>', 'where source models pretrained here are kept', '.cache/source-models')
     .option(
@@ -105,6 +109,7 @@ export function registerEvaluateCommand(program: Command): void {
       const logger = createLogger({ destination: process.stderr, level: 'warn' });
       await selectBackend({ prefer: flags.backend, logger });
       const command = ['adaptd', ...process.argv.slice(2)].join(' ');
+      const out = flags.out ?? (flags.quick ? '.cache/evaluation-quick' : 'reports/evaluation');
       const plan = {
         scenarios: flags.quick ? (['S1'] as ScenarioName[]) : flags.scenarios,
         strategies: flags.strategies ?? strategyNames(),
@@ -147,7 +152,7 @@ export function registerEvaluateCommand(program: Command): void {
         },
         {
           onPartial: async (partial) => {
-            await writeResults(flags.out, command, partial, true);
+            await writeResults(out, command, partial, true);
           },
           onCell: (done, _total, cell) =>
             bar.update(done, {
@@ -156,9 +161,9 @@ export function registerEvaluateCommand(program: Command): void {
         },
       );
       bar.stop();
-      const table = await writeResults(flags.out, command, results, false);
+      const table = await writeResults(out, command, results, false);
       for (const [name, svg] of Object.entries(await evaluationPlots(results, results.snapshots))) {
-        await writeFile(join(flags.out, name), svg);
+        await writeFile(join(out, name), svg);
       }
       process.stdout.write(table);
     });
