@@ -260,7 +260,10 @@ async function adaptationScenario(
     'the source model served so far',
   );
 
-  // A re-adapt command over MQTT: accepted, in progress, succeeded with the outcome.
+  const tensors = async () =>
+    seriesValue(await (await fetch(`${base}/metrics`)).text(), 'adaptd_tensors');
+  const tensorsBefore = await tensors();
+  // A re-adapt command: accepted, in progress, succeeded with the outcome.
   const requestId = uniqueName('readapt');
   await machine.publisher.publish('commands', {
     requestId,
@@ -277,6 +280,7 @@ async function adaptationScenario(
   const final = replies().at(-1) as { status: string; detail?: Record<string, unknown> };
   assert.equal(final.status, 'succeeded', `reply ${JSON.stringify(final)}`);
   assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
+  assert.equal(await tensors(), tensorsBefore, 'training left no tensors in the daemon');
 
   // Later windows of the same program, served by the adapted model.
   const count = predictions.items.length;
