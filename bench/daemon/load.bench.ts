@@ -3,7 +3,7 @@
  * fed recorded sensor rows, stamped with the wall clock, at its sustained rate for a warm-up,
  * then at --factor times that rate for --minutes, then at the sustained rate again. Every
  * --sample-ms it samples the resident set, the V8 heap, TensorFlow.js tensors, rows queued and
- * dropped (adaptd_buffer_dropped_total), unsettled messages and the lag from a window's last row
+ * dropped (adaptd_buffer_dropped_total), unsettled messages and the lag from sending a window's last row
  * to its prediction; per phase it reports rows sent and taken, windows scored and dropped, the
  * largest resident set and the lag p50/p99, and how long after the burst the lag was back
  * under the warm-up's p99.

@@ -45,7 +45,7 @@ export interface LoadSample {
   readonly rssMb: number;
   readonly heapMb: number;
   readonly tensors: number;
-  /** Lag from a window's last row to its prediction, over the windows of this interval, ms. */
+  /** Time from sending a window's last row to its prediction, over this interval's windows, ms. */
   readonly lagMsP50: number | null;
   readonly lagMsP99: number | null;
 }
@@ -85,7 +85,7 @@ export function metricSum(exposition: string, name: string): number {
 
 /**
  * Publishes the phases one after the other, each row stamped with the wall clock time it is
- * due at, so the lag of a prediction is real time behind the machine. Resolves once the last
+ * due at; the lag of a prediction is the time since its window's last row was sent. Resolves once the last
  * phase has been sent and the daemon has worked off what it took (or `drainMs` passed).
  */
 export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
@@ -98,8 +98,17 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
   const lags: number[] = [];
   const phaseLags = new Map<string, number[]>();
   let phase = options.phases[0]?.name ?? 'idle';
+  // When each row was handed to the client, by its time stamp, in stamp order; a row is
+  // forgotten once a window ends at or after it.
+  const sentAt = new Map<number, number>();
   const subscription = daemon.predictions$.subscribe((p: Prediction) => {
-    const lag = Date.now() - p.window.to;
+    const sent = sentAt.get(p.window.to);
+    for (const ts of sentAt.keys()) {
+      if (ts > p.window.to) break;
+      sentAt.delete(ts);
+    }
+    if (sent === undefined) return;
+    const lag = Date.now() - sent;
     lags.push(lag);
     const list = phaseLags.get(phase) ?? [];
     list.push(lag);
@@ -167,6 +176,7 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
             // Due times, never repeating or going back even when the clock is behind.
             lastTs = Math.max(lastTs + rowMs, Date.now() - (due - sentInPhase) * rowMs);
             const row = { ts: lastTs, values: options.values(rowsSent) };
+            sentAt.set(lastTs, Date.now());
             rowsSent += 1;
             sentInPhase += 1;
             return row;
