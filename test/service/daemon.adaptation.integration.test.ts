@@ -317,6 +317,11 @@ async function adaptationScenario(
   );
   const promoted = events.find((e) => e.kind === 'adaptation.promoted');
   assert.equal(promoted?.requestId, requestId, 'events carry the command request id');
+  assert.equal(
+    promoted?.detail?.['labelled'],
+    true,
+    'held-back labelled target windows decided the promotion',
+  );
   const exposition = await (await fetch(`${base}/metrics`)).text();
   assert.equal(
     seriesValue(exposition, 'adaptd_adaptation_runs_total{trigger="command",result="promoted"}'),
