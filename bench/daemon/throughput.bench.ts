@@ -13,7 +13,7 @@
  *
  * Run: npm run bench:daemon
  * Env: BENCH_MQTT_URL (default: a private mosquitto started here on a free loopback port),
- * BENCH_RUNS (default pocket_001,adaptive_001,face_001,pocket150025_001,adaptive150025_001),
+ * BENCH_RUNS (default runs 001 to 003 of pocket, face, adaptive and pocket150025),
  * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), ADAPTD_MODEL_DIR,
  * ADAPTD_DATA_DIR.
  */
@@ -34,9 +34,10 @@ import { startAdaptLoad, type AdaptLoad } from '../compare/adaptLoadProcess.js';
 import { fixed, machineInfo, writeResults } from '../support/benchSupport.js';
 import { benchBroker } from '../support/mosquitto.js';
 
-const runIds = (
-  process.env.BENCH_RUNS ?? 'pocket_001,adaptive_001,face_001,pocket150025_001,adaptive150025_001'
-).split(',');
+const DEFAULT_RUNS = ['pocket', 'face', 'adaptive', 'pocket150025']
+  .flatMap((group) => ['001', '002', '003'].map((n) => `${group}_${n}`))
+  .join(',');
+const runIds = (process.env.BENCH_RUNS ?? DEFAULT_RUNS).split(',');
 const repeats = Number(process.env.BENCH_REPEATS ?? '3');
 const adapting = process.env.BENCH_ADAPTING !== '0';
 const machine = await machineInfo();
