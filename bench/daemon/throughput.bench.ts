@@ -14,7 +14,9 @@
  * Run: npm run bench:daemon
  * Env: BENCH_MQTT_URL (default: a private mosquitto started here on a free loopback port),
  * BENCH_RUNS (default runs 001 to 003 of pocket, face, adaptive and pocket150025),
- * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), ADAPTD_MODEL_DIR,
+ * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), BENCH_SPEED (max; a number
+ * paces the replay at that multiple of real time and writes bench/results/daemon-paced/ instead,
+ * for latency below saturation), ADAPTD_MODEL_DIR,
  * ADAPTD_DATA_DIR.
  */
 import { connectAsync } from 'mqtt';
@@ -40,6 +42,9 @@ const DEFAULT_RUNS = ['pocket', 'face', 'adaptive', 'pocket150025']
 const runIds = (process.env.BENCH_RUNS ?? DEFAULT_RUNS).split(',');
 const repeats = Number(process.env.BENCH_REPEATS ?? '3');
 const adapting = process.env.BENCH_ADAPTING !== '0';
+/** Replay speed: 'max' (a flood, for throughput) or a multiple of real time (paced, for latency). */
+const speed: number | 'max' =
+  (process.env.BENCH_SPEED ?? 'max') === 'max' ? 'max' : Number(process.env.BENCH_SPEED);
 const machine = await machineInfo();
 const runs = selectRuns(await listRuns(defaultDataDir()), { runs: runIds });
 // Read once beforehand, so that the replays measure the daemon, not CSV parsing.
@@ -71,7 +76,7 @@ async function throughDaemon(daemon: Daemon, publisher: MqttInputPublisher, batc
   const result = await replayRuns({
     runs,
     publisher,
-    speed: 'max',
+    speed,
     batchRows,
     startMs: start(),
     read,
@@ -112,7 +117,7 @@ async function throughBareSubscriber(
   const result = await replayRuns({
     runs,
     publisher,
-    speed: 'max',
+    speed,
     batchRows,
     startMs: start(),
     read,
@@ -214,6 +219,7 @@ await mosquitto.stop();
 
 const result = {
   runs: runIds,
+  speed,
   repeats,
   model: config.model.dir,
   window: { length: config.windows.length, stride: config.windows.stride },
@@ -221,8 +227,9 @@ const result = {
   adaptationRoundMs,
   results: rows,
 };
-await writeResults('daemon', machine, result, [
-  `Runs ${runIds.join(', ')} (${rows[0]!.rows} rows) replayed at full speed through a private ` +
+await writeResults(speed === 'max' ? 'daemon' : 'daemon-paced', machine, result, [
+  `Runs ${runIds.join(', ')} (${rows[0]!.rows} rows) replayed ` +
+    `${speed === 'max' ? 'at full speed' : `at ${speed} times real time`} through a private ` +
     `mosquitto into the daemon (windows ${result.window.length}/${result.window.stride}, model ` +
     `${result.model}); median of ${repeats}; rows dropped ${result.droppedRows}. "adapting": ` +
     `adaptation rounds (20 steps, adapters + head, CE + MMD + DANN) ran back to back in a ` +
