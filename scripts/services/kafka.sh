@@ -84,7 +84,8 @@ kafka_launch() {
   rm -rf "$dir/data"
   kafka_write_config "$dir" "$broker_port" "$controller_port"
   kafka_java_command "$dir"
-  if ! "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(kafka_cluster_id)" \
+  # --cluster-id=: an id that starts with "-" (one in 64) would otherwise be read as a flag.
+  if ! "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format --cluster-id="$(kafka_cluster_id)" \
     -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
     services_tail_log "$dir/format.log"
     services_die "Kafka $version could not format its storage in $dir/data"
