@@ -74,6 +74,43 @@ describe('SensorModel', () => {
     model.dispose();
   });
 
+  it('reads a contiguous modality by slice exactly as an interleaved one by gather', () => {
+    const contiguous = new SensorModel(tinyConfig());
+    const interleaved = new SensorModel(
+      tinyConfig({
+        modalities: [
+          { name: 'current', channels: [0, 2, 4] },
+          { name: 'accel', channels: [1, 3, 5] },
+        ],
+      }),
+    );
+    const weights = contiguous.store.snapshot();
+    interleaved.store.assign(weights);
+    tf.dispose(Object.values(weights));
+    const inputs = tinyInputs(tinyConfig(), 3);
+    // Column k of the interleaved layout holds what column order[k] holds in the contiguous one.
+    const order = tf.tensor1d([0, 3, 1, 4, 2, 5], 'int32');
+    const moved = {
+      ...inputs,
+      x: tf.gather(inputs.x, order, 2),
+      mask: tf.tensor2d([
+        [1, 1, 1, 1, 1, 1],
+        [1, 0, 1, 1, 1, 1],
+        [1, 1, 1, 1, 0, 0],
+      ]),
+    };
+    const mask = tf.gather(moved.mask, tf.tensor1d([0, 2, 4, 1, 3, 5], 'int32'), 1);
+    const a = contiguous.forward({ ...inputs, mask });
+    const b = interleaved.forward(moved);
+    assert.ok(maxAbsDiff(a.embedding, b.embedding) < 1e-5, 'embeddings differ');
+    assert.ok(maxAbsDiff(a.logits.operation!, b.logits.operation!) < 1e-5, 'logits differ');
+    tf.dispose([order, moved.x, moved.mask, mask, a.embedding, b.embedding]);
+    tf.dispose([a.last, b.last, ...Object.values(a.logits), ...Object.values(b.logits)]);
+    disposeInputs(inputs);
+    contiguous.dispose();
+    interleaved.dispose();
+  });
+
   it('starts with identity adapters: zeroing adapter weights changes nothing', () => {
     const config = tinyConfig();
     const model = new SensorModel(config);
