@@ -117,11 +117,11 @@ describe('dead letters over the real brokers', { skip: servicesSkip() }, () => {
           logger: silentLogger,
           now: () => NOW,
         });
-        const { counts } = route(t, input, output);
+        const { counts, settled } = route(t, input, output);
         const events = new Collector(input.events$);
         t.after(() => input.stop());
         await input.start();
-        return { input, counts, events };
+        return { input, counts, settled, events };
       };
       const first = await startInput();
 
@@ -142,6 +142,9 @@ describe('dead letters over the real brokers', { skip: servicesSkip() }, () => {
       });
       const [good] = await first.events.first(1, 10_000, 'the good message');
       await good?.settle();
+      // A dead letter can reach the watcher before its publish is acknowledged to the daemon,
+      // which settles the reject only then: wait for every settle before the input goes away.
+      await first.settled.first(BAD.length, 10_000, 'rejects settled');
       await first.input.stop();
 
       // Every reject was settled after its dead letter: none comes back.
