@@ -1,81 +1,32 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildSchema } from '../../src/data/channelSchema.js';
-import { Normaliser } from '../../src/data/normaliser.js';
-import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
-import { readRun } from '../../src/data/runReader.js';
 import { silentLogger } from '../../src/log.js';
 import { KafkaInputPublisher } from '../../src/transports/kafka/kafkaInputPublisher.js';
 import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
-import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
 import { KafkaTopics } from '../../src/transports/messages/topics.js';
 import { replayRuns } from '../../src/transports/replay/replay.js';
-import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
 import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
-import { expectedWindows } from './expectedWindows.js';
+import { expectedWindows, recordedRunAndModel } from './expectedWindows.js';
+import { kafkaMachine } from './kafkaMachine.js';
 
 const MACHINE = 'mill-kafka';
-
-/** The machine's side on Kafka: produces inputs keyed by machine, reads the predictions topic. */
-async function machineSide(t: TestContext, prefix: string) {
-  const client = new KafkajsClient({
-    clientId: uniqueName('machine'),
-    brokers: [service('kafka')],
-    logger: silentLogger,
-  });
-  await client.connect();
-  t.after(() => client.disconnect());
-  await client.ensureTopics(
-    ['sensors', 'gcode', 'labels', 'commands', 'predictions'].map((stream) => ({
-      topic: `${prefix}.${stream}`,
-      partitions: 1,
-    })),
-  );
-  const predictions: PredictionMessage[] = [];
-  const subscription = await client.subscribe(
-    { groupId: uniqueName('reader'), topics: [`${prefix}.predictions`], fromBeginning: true },
-    (record) => {
-      predictions.push(JSON.parse(record.value?.toString('utf8') ?? 'null') as PredictionMessage);
-      return Promise.resolve();
-    },
-  );
-  t.after(() => subscription.stop());
-  return {
-    predictions,
-    produce: (stream: string, payloads: unknown[]) =>
-      client.produce(
-        `${prefix}.${stream}`,
-        payloads.map((payload) => ({ key: MACHINE, value: JSON.stringify(payload) })),
-      ),
-    waitFor: (count: number, ms: number) =>
-      withDeadline(
-        (async () => {
-          while (predictions.length < count) await quietFor(50);
-        })(),
-        ms,
-        `${count} predictions on Kafka (${predictions.length} so far)`,
-      ),
-  };
-}
 
 describe('adaptd daemon over the real Kafka', { skip: servicesSkip() }, () => {
   it(
     'replays a recorded run: one prediction per window, counts on /metrics that promtool passes',
     { timeout: 180_000 },
     async (t) => {
-      const [info] = (await listRuns(defaultDataDir())).filter((run) => run.id === 'pocket_009');
-      assert.ok(info, 'pocket_009 is in the data folder');
-      const frame = await readRun(info);
-      const schema = buildSchema([frame], { boards: ['frame_r2', 'y_bed__3'] });
-      const normaliser = Normaliser.fit([frame], schema);
-      const bundle = await saveTinyBundle(schema, normaliser, { length: 64, stride: 16 });
-      t.after(() => bundle.cleanup());
+      const { info, frame, schema, normaliser, bundle } = await recordedRunAndModel(t);
       const prefix = uniqueName('adaptd-it');
-      const machine = await machineSide(t, prefix);
+      const machine = await kafkaMachine(t, {
+        brokers: service('kafka'),
+        prefix,
+        machine: MACHINE,
+      });
       const { predictions, base } = await startDaemon(
         t,
         bedConfig({
@@ -134,7 +85,11 @@ describe('adaptd daemon over the real Kafka', { skip: servicesSkip() }, () => {
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
       const prefix = uniqueName('adaptd-it');
-      const machine = await machineSide(t, prefix);
+      const machine = await kafkaMachine(t, {
+        brokers: service('kafka'),
+        prefix,
+        machine: MACHINE,
+      });
       const config = bedConfig({
         ADAPTD_MACHINE_ID: MACHINE,
         ADAPTD_MODEL_DIR: bundle.dir,

@@ -7,8 +7,6 @@ import type { AdaptdConfig } from '../../src/config/loadConfig.js';
 import { createLogger } from '../../src/log.js';
 import { Daemon } from '../../src/service/daemon.js';
 import { createTransports } from '../../src/service/transports.js';
-import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
-import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
 import { makeCertificates, type TestCertificates } from '../support/certificates.js';
 import { withDeadline } from '../support/deadline.js';
 import { privateKafka, type PrivateKafka } from '../support/privateKafka.js';
@@ -17,6 +15,7 @@ import { saveTinyBundle } from '../support/tinyBundle.js';
 import { Collector, quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
 import { bedConfig, seriesValue } from './daemonBed.js';
+import { kafkaMachine } from './kafkaMachine.js';
 
 const MACHINE = 'mill-kafka-sec';
 const USER = 'adaptd';
@@ -43,44 +42,6 @@ function loggedDaemon(t: TestContext, config: AdaptdConfig) {
     log: () => text,
     metrics: async () =>
       (await fetch(`http://127.0.0.1:${daemon.httpAddress().port}/metrics`)).text(),
-  };
-}
-
-/** The machine's side over the plaintext listener: produces inputs, reads the predictions. */
-async function machineSide(t: TestContext, brokers: string, prefix: string) {
-  const client = new KafkajsClient({ clientId: uniqueName('machine'), brokers: [brokers] });
-  await client.connect();
-  t.after(() => client.disconnect());
-  await client.ensureTopics(
-    ['sensors', 'gcode', 'labels', 'commands', 'predictions'].map((stream) => ({
-      topic: `${prefix}.${stream}`,
-      partitions: 1,
-    })),
-  );
-  const predictions: PredictionMessage[] = [];
-  const subscription = await client.subscribe(
-    { groupId: uniqueName('reader'), topics: [`${prefix}.predictions`], fromBeginning: true },
-    (record) => {
-      predictions.push(JSON.parse(record.value?.toString('utf8') ?? 'null') as PredictionMessage);
-      return Promise.resolve();
-    },
-  );
-  t.after(() => subscription.stop());
-  return {
-    predictions,
-    produce: (stream: string, payloads: unknown[]) =>
-      client.produce(
-        `${prefix}.${stream}`,
-        payloads.map((payload) => ({ key: MACHINE, value: JSON.stringify(payload) })),
-      ),
-    waitFor: (count: number, ms: number) =>
-      withDeadline(
-        (async () => {
-          while (predictions.length < count) await quietFor(50);
-        })(),
-        ms,
-        `${count} predictions on Kafka (${predictions.length} so far)`,
-      ),
   };
 }
 
@@ -125,7 +86,7 @@ describe('adaptd daemon over a private Kafka broker', { skip: servicesSkip() }, 
 
   /** 30 rows in, 4 windows out: each arrives on the daemon and on the predictions topic. */
   async function serves(t: TestContext, prefix: string, settings: Record<string, string>) {
-    const machine = await machineSide(t, broker.plaintext, prefix);
+    const machine = await kafkaMachine(t, { brokers: broker.plaintext, prefix, machine: MACHINE });
     const running = loggedDaemon(t, config(prefix, settings));
     await running.daemon.start();
     await machine.produce('sensors', rowsOf(Date.now() - 60_000, 0, 30));
@@ -212,7 +173,11 @@ describe('adaptd daemon over a private Kafka broker', { skip: servicesSkip() }, 
     { timeout: 300_000 },
     async (t) => {
       const prefix = uniqueName('restart');
-      const machine = await machineSide(t, broker.plaintext, prefix);
+      const machine = await kafkaMachine(t, {
+        brokers: broker.plaintext,
+        prefix,
+        machine: MACHINE,
+      });
       const running = loggedDaemon(t, config(prefix, { ADAPTD_KAFKA_BROKERS: broker.plaintext }));
       await running.daemon.start();
       const base = Date.now() - 600_000;

@@ -1,70 +1,17 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger } from '../../src/log.js';
-import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
 import { signCommand } from '../../src/control/commandSignature.js';
-import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
-import type { ReplyMessage } from '../../src/transports/messages/replyMessage.js';
 import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
 import { bedConfig, seriesValue, startDaemon } from './daemonBed.js';
+import { kafkaMachine } from './kafkaMachine.js';
 
 const MACHINE = 'mill-state';
-
-/** The machine's side: produces inputs keyed by machine, reads every prediction. */
-async function machineSide(t: TestContext, prefix: string) {
-  const client = new KafkajsClient({
-    clientId: uniqueName('machine'),
-    brokers: [service('kafka')],
-    logger: silentLogger,
-  });
-  await client.connect();
-  t.after(() => client.disconnect());
-  await client.ensureTopics(
-    ['sensors', 'gcode', 'labels', 'commands', 'predictions', 'replies'].map((stream) => ({
-      topic: `${prefix}.${stream}`,
-      partitions: 1,
-    })),
-  );
-  const predictions: PredictionMessage[] = [];
-  const replies: ReplyMessage[] = [];
-  const subscription = await client.subscribe(
-    {
-      groupId: uniqueName('reader'),
-      topics: [`${prefix}.predictions`, `${prefix}.replies`],
-      fromBeginning: true,
-    },
-    (record) => {
-      const value: unknown = JSON.parse(record.value?.toString('utf8') ?? 'null');
-      if (record.topic.endsWith('.replies')) replies.push(value as ReplyMessage);
-      else predictions.push(value as PredictionMessage);
-      return Promise.resolve();
-    },
-  );
-  t.after(() => subscription.stop());
-  return {
-    predictions,
-    replies,
-    produce: (stream: string, payloads: unknown[]) =>
-      client.produce(
-        `${prefix}.${stream}`,
-        payloads.map((payload) => ({ key: MACHINE, value: JSON.stringify(payload) })),
-      ),
-    waitFor: (count: number, ms: number) =>
-      withDeadline(
-        (async () => {
-          while (predictions.length < count) await quietFor(50);
-        })(),
-        ms,
-        `${count} predictions on Kafka (${predictions.length} so far)`,
-      ),
-  };
-}
 
 async function metric(base: string, series: string): Promise<number | undefined> {
   return seriesValue(await (await fetch(`${base}/metrics`)).text(), series);
@@ -79,7 +26,11 @@ describe('daemon state over the real Kafka', { skip: servicesSkip() }, () => {
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
       const prefix = uniqueName('adaptd-state');
-      const machine = await machineSide(t, prefix);
+      const machine = await kafkaMachine(t, {
+        brokers: service('kafka'),
+        prefix,
+        machine: MACHINE,
+      });
       const env = {
         ADAPTD_MACHINE_ID: MACHINE,
         ADAPTD_MODEL_DIR: bundle.dir,
@@ -150,7 +101,11 @@ describe('daemon state over the real Kafka', { skip: servicesSkip() }, () => {
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
       const prefix = uniqueName('adaptd-cmd');
-      const machine = await machineSide(t, prefix);
+      const machine = await kafkaMachine(t, {
+        brokers: service('kafka'),
+        prefix,
+        machine: MACHINE,
+      });
       const secret = 'kafka-command-secret-0123456789';
       const { base } = await startDaemon(
         t,

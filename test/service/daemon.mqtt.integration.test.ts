@@ -1,10 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { buildSchema } from '../../src/data/channelSchema.js';
-import { Normaliser } from '../../src/data/normaliser.js';
-import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
-import { readRun } from '../../src/data/runReader.js';
 import type { InputPublisher } from '../../src/transports/inputPublisher.js';
 import type { InputPayloads } from '../../src/transports/messages/payloadSchemas.js';
 import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
@@ -22,7 +18,7 @@ import {
   seriesValue,
   startDaemon,
 } from './daemonBed.js';
-import { expectedWindows } from './expectedWindows.js';
+import { expectedWindows, recordedRunAndModel } from './expectedWindows.js';
 
 const MACHINE = 'mill-it';
 
@@ -69,13 +65,7 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
     'replays a recorded run: one prediction per window, counts on /metrics that promtool passes',
     { timeout: 120_000 },
     async (t) => {
-      const [info] = (await listRuns(defaultDataDir())).filter((run) => run.id === 'pocket_009');
-      assert.ok(info, 'pocket_009 is in the data folder');
-      const frame = await readRun(info);
-      const schema = buildSchema([frame], { boards: ['frame_r2', 'y_bed__3'] });
-      const normaliser = Normaliser.fit([frame], schema);
-      const bundle = await saveTinyBundle(schema, normaliser, { length: 64, stride: 16 });
-      t.after(() => bundle.cleanup());
+      const { info, frame, schema, normaliser, bundle } = await recordedRunAndModel(t);
       const prefix = `adaptd-it/${uniqueName('replay')}`;
       const machine = await machineClient(t, prefix);
       await machine.subscribe('predictions');
