@@ -6,8 +6,11 @@ import { silentLogger } from '../../src/log.js';
 import { KafkaInputPublisher } from '../../src/transports/kafka/kafkaInputPublisher.js';
 import { KafkajsClient } from '../../src/transports/kafka/kafkajsClient.js';
 import { KafkaTopics } from '../../src/transports/messages/topics.js';
-import { sourceHoldoutDocument } from '../../src/adaptation/sourceHoldout.js';
-import { SOURCE_HOLDOUT_DOCUMENT } from '../../src/adaptation/sourceHoldout.js';
+import {
+  SOURCE_HOLDOUT_DOCUMENT,
+  sourceHoldoutDocument,
+} from '../../src/adaptation/sourceHoldout.js';
+import { calibrateArtifact } from '../../src/drift/calibrateArtifact.js';
 import { buildSchema, type ChannelSchema } from '../../src/data/channelSchema.js';
 import { CONTEXT_SIZE } from '../../src/data/controllerContext.js';
 import { Normaliser } from '../../src/data/normaliser.js';
@@ -34,6 +37,18 @@ import { join } from 'node:path';
 
 const MACHINE = 'mill-adapt';
 const SOURCE_HOLDOUT = ['face_001', 'pocket_001', 'adaptive_001'];
+/** Other source runs the drift reference and thresholds are calibrated on (by run roles). */
+const DRIFT_CALIBRATION = [
+  'face_003',
+  'pocket_003',
+  'adaptive_003',
+  'face_004',
+  'pocket_004',
+  'adaptive_004',
+  'face_005',
+  'pocket_005',
+  'adaptive_005',
+];
 const SOURCE_REPLAY = ['face_002', 'pocket_002'];
 /** Target runs of the other program (150025) the adaptation learns from, with operator labels. */
 const TARGET_ADAPT = [
@@ -44,12 +59,15 @@ const TARGET_ADAPT = [
   'pocket150025_007',
   'adaptive150025_008',
 ];
+/** Alarming windows before the drift counts as sustained: late in the labelled target runs. */
+const SUSTAIN_WINDOWS = 128;
 /** Later target runs of the same program, scored after the promotion. */
 const TARGET_LATER = ['face150025_013', 'pocket150025_011', 'adaptive150025_013'];
 
 /**
  * A tiny untrained model for the schema of the recorded runs (64-row windows) shipping a
- * source holdout cut from standard runs: the champion a trained adapter must beat.
+ * source holdout cut from standard runs (the champion a trained adapter must beat) and drift
+ * thresholds calibrated on other standard runs, as `adaptd drift calibrate` ships them.
  */
 async function tinyRunBundle(runs: RunInfo[]) {
   // Whatever backend the process has chosen, or the highest-priority one if none yet.
@@ -97,6 +115,16 @@ async function tinyRunBundle(runs: RunInfo[]) {
   } finally {
     model.dispose();
   }
+  await calibrateArtifact({
+    modelDir: dir,
+    dataDir: defaultDataDir(),
+    runs: DRIFT_CALIBRATION,
+    erts: [1000],
+    window: 32,
+    streams: 4000,
+    seed: 1,
+    rotations: 1,
+  });
   return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
@@ -191,10 +219,34 @@ async function waitUntil(what: string, ms: number, done: () => boolean): Promise
   );
 }
 
+type Reply = { requestId: string; status: string; detail?: Record<string, unknown> };
+
+/** Sends a command and waits for its final reply (succeeded or failed); returns every reply. */
+async function command(
+  machine: MachineSide,
+  name: string,
+  ms: number,
+): Promise<{ requestId: string; replies: Reply[] }> {
+  const requestId = uniqueName(name);
+  await machine.publisher.publish('commands', {
+    requestId,
+    command: name,
+    expiresAt: Date.now() + 60_000,
+  });
+  const replies = () =>
+    (machine.received('replies') as Reply[]).filter((reply) => reply.requestId === requestId);
+  await waitUntil(`the ${name} command finished`, ms, () =>
+    replies().some((r) => r.status === 'succeeded' || r.status === 'failed'),
+  );
+  return { requestId, replies: replies() };
+}
+
 /**
- * Source runs, then labelled runs of the other program; a readapt command over the transport
- * promotes a1; later target windows score higher than the champion did; /metrics and the
- * events topic show each step; a rollback command returns to the source model.
+ * Source runs, then labelled runs of the other program: the drift monitor (thresholds
+ * calibrated into the model) alarms, the alarm is sustained, and that starts an adaptation
+ * whose challenger is promoted as a1; later target windows score higher than the champion did;
+ * /metrics and the events topic show each step. A rollback command returns to the source
+ * model, and a readapt command trains and promotes the next version.
  */
 async function adaptationScenario(
   t: TestContext,
@@ -215,7 +267,12 @@ async function adaptationScenario(
       ADAPTD_COMMANDS_AUTH: 'off',
       ADAPTD_LABELS_HOLDOUT_BLOCK_MS: '30000',
       ADAPTD_LABELS_HOLDOUT_EVERY: '3',
+      ADAPTD_DRIFT_ERT: '1000',
+      // Late in the labelled target runs, so the snapshot holds enough labelled windows.
+      ADAPTD_DRIFT_SUSTAIN_WINDOWS: String(SUSTAIN_WINDOWS),
+      ADAPTD_DRIFT_DOMAIN_INTERVAL: '0',
       ADAPTD_ADAPTATION_INTERVAL_MS: '0',
+      ADAPTD_ADAPTATION_DRIFT_TRIGGER: 'true',
       ADAPTD_ADAPTATION_STEPS: '300',
       ADAPTD_ADAPTATION_LEARNING_RATE: '0.003',
       ADAPTD_ADAPTATION_MIN_TARGET_WINDOWS: '32',
@@ -234,6 +291,7 @@ async function adaptationScenario(
       }),
     );
   };
+  const events = () => machine.received('events') as EventMessage[];
   // Source program, then the other program with operator labels for each run.
   const source = await replayRuns({
     runs: pick(SOURCE_REPLAY),
@@ -242,6 +300,15 @@ async function adaptationScenario(
     // On a whole number of held-back blocks, so the split (by time block) is the same each run.
     startMs: Math.floor((Date.now() - 24 * 3_600_000) / 3_600_000) * 3_600_000,
   });
+  await waitUntil('the source runs scored', 60_000, () =>
+    predictions.items.some((p) => p.window.to >= source.runs.at(-1)!.to - 16_000),
+  );
+  assert.ok(
+    !events().some((e) => e.kind.startsWith('drift.')),
+    `no drift event on the source program: ${events()
+      .map((e) => e.kind)
+      .join(', ')}`,
+  );
   const adapt = await replayRuns({
     runs: pick(TARGET_ADAPT),
     publisher: machine.publisher,
@@ -250,38 +317,50 @@ async function adaptationScenario(
     onRun: labelRuns,
   });
   await Promise.all(labels);
+
+  // Drift on the other program: alarm, sustained, an adaptation it starts, promoted.
+  const ended = ['adaptation.promoted', 'adaptation.rejected', 'adaptation.failed'];
+  await waitUntil('an adaptation run ended', 240_000, () =>
+    events().some((e) => ended.includes(e.kind)),
+  );
+  const kinds = events().map((e) => e.kind);
+  const order = [
+    'drift.alarm',
+    'drift.sustained',
+    'adaptation.started',
+    'adaptation.trained',
+    'adaptation.scored',
+    'adaptation.promoted',
+  ];
+  const positions = order.map((kind) => kinds.indexOf(kind));
+  assert.ok(
+    positions.every((at, k) => at >= 0 && (k === 0 || at > positions[k - 1]!)),
+    `events in order ${order.join(', ')}; got ${kinds.join(', ')}`,
+  );
+  const sustained = events().find((e) => e.kind === 'drift.sustained')!;
+  assert.ok(
+    Number(sustained.detail?.['alarmSteps']) >= SUSTAIN_WINDOWS,
+    `sustained after ${String(sustained.detail?.['alarmSteps'])} alarming windows`,
+  );
+  const started = events().find((e) => e.kind === 'adaptation.started')!;
+  assert.equal(started.detail?.['trigger'], 'drift', 'sustained drift started the run');
+  const promoted = events().find((e) => e.kind === 'adaptation.promoted')!;
+  assert.equal(promoted.requestId, started.requestId, 'one run from start to promotion');
+  assert.equal(
+    promoted.detail?.['labelled'],
+    true,
+    'held-back labelled target windows decided the promotion',
+  );
+  assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
   await waitUntil('every target window scored', 60_000, () =>
     predictions.items.some((p) => p.window.to >= adapt.runs.at(-1)!.to - 16_000),
   );
-  await quietFor(1_000);
-  const before = accuracy(predictions.items, adapt.runs);
-  assert.ok(
-    predictions.items.every((p) => p.payload.adapterVersion === null),
-    'the source model served so far',
-  );
+  const champion = predictions.items.filter((p) => p.payload.adapterVersion === null);
+  const before = accuracy(champion, adapt.runs);
 
   const tensors = async () =>
     seriesValue(await (await fetch(`${base}/metrics`)).text(), 'adaptd_tensors');
   const tensorsBefore = await tensors();
-  // A re-adapt command: accepted, in progress, succeeded with the outcome.
-  const requestId = uniqueName('readapt');
-  await machine.publisher.publish('commands', {
-    requestId,
-    command: 'readapt',
-    expiresAt: Date.now() + 60_000,
-  });
-  const replies = () =>
-    (machine.received('replies') as Array<{ requestId: string; status: string }>).filter(
-      (reply) => reply.requestId === requestId,
-    );
-  await waitUntil('the readapt command finished', 240_000, () =>
-    replies().some((r) => r.status === 'succeeded' || r.status === 'failed'),
-  );
-  const final = replies().at(-1) as { status: string; detail?: Record<string, unknown> };
-  assert.equal(final.status, 'succeeded', `reply ${JSON.stringify(final)}`);
-  assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
-  assert.equal(await tensors(), tensorsBefore, 'training left no tensors in the daemon');
-
   // Later windows of the same program, served by the adapted model.
   const count = predictions.items.length;
   const later = await replayRuns({
@@ -305,28 +384,25 @@ async function adaptationScenario(
       `${before.toFixed(3)}`,
   );
   t.diagnostic(
-    `operation accuracy: champion ${before.toFixed(3)}, adapted ${afterAccuracy.toFixed(3)}`,
+    `drift sustained after ${String(sustained.detail?.['alarmSteps'])} windows; operation ` +
+      `accuracy: champion ${before.toFixed(3)}, adapted ${afterAccuracy.toFixed(3)}`,
   );
 
-  const events = machine.received('events') as EventMessage[];
-  const kinds = events.filter((e) => e.kind.startsWith('adaptation.')).map((e) => e.kind);
-  assert.deepEqual(
-    kinds.slice(0, 4),
-    ['adaptation.started', 'adaptation.trained', 'adaptation.scored', 'adaptation.promoted'],
-    `events: ${kinds.join(', ')}`,
-  );
-  const promoted = events.find((e) => e.kind === 'adaptation.promoted');
-  assert.equal(promoted?.requestId, requestId, 'events carry the command request id');
-  assert.equal(
-    promoted?.detail?.['labelled'],
-    true,
-    'held-back labelled target windows decided the promotion',
-  );
   const exposition = await (await fetch(`${base}/metrics`)).text();
+  const detections = ['machine', 'program', 'tool'].reduce(
+    (sum, cause) =>
+      sum + (seriesValue(exposition, `adaptd_drift_detections_total{cause="${cause}"}`) ?? 0),
+    0,
+  );
+  assert.ok(detections >= 1, `the drift detection counted (${detections})`);
+  assert.ok(
+    (seriesValue(exposition, 'adaptd_drift_threshold') ?? 0) > 0,
+    'the calibrated threshold exported',
+  );
   assert.equal(
-    seriesValue(exposition, 'adaptd_adaptation_runs_total{trigger="command",result="promoted"}'),
+    seriesValue(exposition, 'adaptd_adaptation_runs_total{trigger="drift",result="promoted"}'),
     1,
-    'one promoted run by command',
+    'one promoted run by drift',
   );
   assert.equal(seriesValue(exposition, 'adaptd_promotions_total'), 1, 'one promotion');
   assert.equal(seriesValue(exposition, 'adaptd_adapter_info{adapter_version="a1"}'), 1, 'info');
@@ -334,17 +410,11 @@ async function adaptationScenario(
     (seriesValue(exposition, 'adaptd_last_promotion_timestamp_seconds') ?? 0) > 0,
     'last promotion time set',
   );
-  const challenger = seriesValue(
-    exposition,
-    'adaptd_shadow_balanced_accuracy_ratio{model="challenger",set="target"}',
-  );
-  const champion = seriesValue(
-    exposition,
-    'adaptd_shadow_balanced_accuracy_ratio{model="champion",set="target"}',
-  );
+  const shadow = (model: string) =>
+    seriesValue(exposition, `adaptd_shadow_balanced_accuracy_ratio{model="${model}",set="target"}`);
   assert.ok(
-    challenger !== undefined && champion !== undefined && challenger > champion,
-    `shadow scores exported: challenger ${challenger}, champion ${champion}`,
+    (shadow('challenger') ?? 0) > (shadow('champion') ?? 1),
+    `shadow scores exported: challenger ${shadow('challenger')}, champion ${shadow('champion')}`,
   );
   for (const phase of ['snapshot', 'train', 'score', 'total']) {
     assert.equal(
@@ -355,21 +425,10 @@ async function adaptationScenario(
   }
 
   // Rollback by command: the source model serves again and says so.
-  const rollbackId = uniqueName('rollback');
-  await machine.publisher.publish('commands', {
-    requestId: rollbackId,
-    command: 'rollback',
-    expiresAt: Date.now() + 60_000,
-  });
-  await waitUntil('the rollback command finished', 30_000, () =>
-    (machine.received('replies') as Array<{ requestId: string; status: string }>).some(
-      (r) => r.requestId === rollbackId && (r.status === 'succeeded' || r.status === 'failed'),
-    ),
-  );
+  const rollback = await command(machine, 'rollback', 30_000);
+  assert.equal(rollback.replies.at(-1)?.status, 'succeeded', 'the rollback succeeded');
   assert.equal(daemon.adaptation.status().adapterVersion, null, 'the source model serves');
-  const rolled = (machine.received('events') as EventMessage[]).find(
-    (e) => e.kind === 'adaptation.rolled_back',
-  );
+  const rolled = events().find((e) => e.kind === 'adaptation.rolled_back');
   assert.equal(rolled?.detail?.['from'], 'a1', 'the rollback event names the adapter left');
   const afterRollback = await (await fetch(`${base}/metrics`)).text();
   assert.equal(seriesValue(afterRollback, 'adaptd_rollbacks_total'), 1, 'one rollback');
@@ -378,11 +437,31 @@ async function adaptationScenario(
     1,
     'info metric back to none',
   );
+
+  // A readapt command: accepted, in progress, succeeded with the next version.
+  const readapt = await command(machine, 'readapt', 240_000);
+  const statuses = readapt.replies.map((r) => r.status);
+  assert.deepEqual(
+    statuses,
+    ['accepted', 'in_progress', 'succeeded'],
+    `readapt replies ${JSON.stringify(readapt.replies)}`,
+  );
+  assert.equal(daemon.adaptation.status().adapterVersion, 'a2', 'a2 serves');
+  const byCommand = events().filter((e) => e.requestId === readapt.requestId);
+  assert.equal(byCommand[0]?.detail?.['trigger'], 'command', 'the command started the run');
+  const final = await (await fetch(`${base}/metrics`)).text();
+  assert.equal(
+    seriesValue(final, 'adaptd_adaptation_runs_total{trigger="command",result="promoted"}'),
+    1,
+    'one promoted run by command',
+  );
+  assert.equal(await tensors(), tensorsBefore, 'training left no tensors in the daemon');
 }
 
 const TITLE =
-  'source then another program: a command adapts, the challenger is promoted, later target ' +
-  'windows score higher, /metrics and the events topic show each step, rollback restores';
+  'source then another program: sustained drift starts an adaptation, the challenger is ' +
+  'promoted, later target windows score higher, /metrics and the events topic show each ' +
+  'step, rollback and readapt by command';
 
 describe('adaptation in the daemon over the real mosquitto', { skip: servicesSkip() }, () => {
   it(TITLE, { timeout: 300_000 }, async (t) => {
