@@ -1,7 +1,9 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { listRuns } from '../data/runCatalog.js';
 import { readRun } from '../data/runReader.js';
 import { buildWindowSet } from '../data/windows.js';
+import { AdaptdError } from '../errors.js';
 import { selectRuns } from '../drift/runEmbeddings.js';
 import { labelledWindows, type ModelBundle } from '../model/modelBundle.js';
 import type { LabelledWindows } from '../model/training/windowBatch.js';
@@ -10,10 +12,15 @@ import { assertSnapshot, toSnapshot, type WindowSnapshot } from './windowSnapsho
 /** The artifact document holding labelled source windows the model never trained on. */
 export const SOURCE_HOLDOUT_DOCUMENT = 'source-holdout.json';
 
+/** Most windows an artifact ships in its source holdout (the committed one has 234). */
+export const SHIPPED_HOLDOUT_WINDOWS = 512;
+
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 
 const holdoutSchema = z.object({
   format: z.literal('adaptd-source-holdout/1'),
+  /** How each array is stored: little-endian bytes, gzip-compressed if set, then base64. */
+  compression: z.literal('gzip').optional(),
   /** Recorded runs the windows were cut from (held out of pretraining). */
   runs: z.array(z.string()),
   count: z.number().int().nonnegative(),
@@ -26,7 +33,10 @@ const holdoutSchema = z.object({
   labels: z.record(z.string(), base64),
 });
 
-/** A source holdout as the artifact stores it (typed arrays as little-endian base64). */
+/**
+ * A source holdout as the artifact stores it: typed arrays as little-endian bytes, gzip-
+ * compressed (overlapping windows repeat rows, and absent channels are zeros), in base64.
+ */
 export function sourceHoldoutDocument(
   windows: LabelledWindows,
   indices: readonly number[],
@@ -34,9 +44,12 @@ export function sourceHoldoutDocument(
 ): z.infer<typeof holdoutSchema> {
   const snapshot = toSnapshot(windows, indices);
   const encode = (values: Float32Array | Int32Array): string =>
-    Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+    gzipSync(Buffer.from(values.buffer, values.byteOffset, values.byteLength), {
+      level: 9,
+    }).toString('base64');
   return {
     format: 'adaptd-source-holdout/1',
+    compression: 'gzip',
     runs: [...runs],
     count: snapshot.count,
     length: snapshot.length,
@@ -51,10 +64,17 @@ export function sourceHoldoutDocument(
   };
 }
 
+/** `limit` indices of `count` evenly spaced from the first, so every run contributes. */
+export function evenlySpaced(count: number, limit: number): number[] {
+  const take = Math.min(limit, count);
+  return Array.from({ length: take }, (_, i) => Math.floor((i * count) / Math.max(1, take)));
+}
+
 function parseHoldout(document: unknown): WindowSnapshot {
   const doc = holdoutSchema.parse(document);
   const bytes = (text: string): ArrayBuffer => {
-    const buffer = Buffer.from(text, 'base64');
+    const stored = Buffer.from(text, 'base64');
+    const buffer = doc.compression === 'gzip' ? gunzipSync(stored) : stored;
     const copy = new Uint8Array(buffer.length);
     copy.set(buffer);
     return copy.buffer;
@@ -94,22 +114,49 @@ export async function loadSourceHoldout(
 ): Promise<{ holdout?: WindowSnapshot; origin: HoldoutOrigin }> {
   const shipped = bundle.documents[SOURCE_HOLDOUT_DOCUMENT];
   if (shipped !== undefined) return { holdout: parseHoldout(shipped), origin: 'artifact' };
+  const cut = await holdoutFromData(bundle, dataDir);
+  if (cut === undefined) return { origin: 'none' };
+  const { windows } = cut;
+  return { holdout: toSnapshot(windows, evenlySpaced(windows.count, limit)), origin: 'data' };
+}
+
+/**
+ * The `source-holdout.json` to ship with an artifact: at most `limit` windows, evenly spaced,
+ * of its source validation runs read from `dataDir`. MODEL_INVALID or DATA_INVALID when the
+ * artifact names no such runs or the folder lacks them.
+ */
+export async function packSourceHoldout(
+  bundle: Pick<ModelBundle, 'documents' | 'schema' | 'normaliser' | 'window'>,
+  dataDir: string,
+  limit: number,
+): Promise<z.infer<typeof holdoutSchema>> {
+  const cut = await holdoutFromData(bundle, dataDir);
+  if (cut === undefined || cut.windows.count === 0) {
+    throw new AdaptdError(
+      'MODEL_INVALID',
+      `no source holdout: the artifact's split.json names no source validation runs found in ` +
+        `${dataDir}`,
+    );
+  }
+  return sourceHoldoutDocument(cut.windows, evenlySpaced(cut.windows.count, limit), cut.runs);
+}
+
+/** Windows of the artifact's source validation runs in `dataDir`, if it names and holds them. */
+async function holdoutFromData(
+  bundle: Pick<ModelBundle, 'documents' | 'schema' | 'normaliser' | 'window'>,
+  dataDir: string,
+): Promise<{ windows: LabelledWindows; runs: string[] } | undefined> {
   const split = splitSchema.safeParse(bundle.documents['split.json']);
-  if (!split.success || dataDir === '') return { origin: 'none' };
+  if (!split.success || dataDir === '') return undefined;
   let available;
   try {
     available = await listRuns(dataDir);
   } catch {
-    return { origin: 'none' };
+    return undefined;
   }
   const runs = selectRuns(available, split.data.sourceVal);
   const frames = [];
   for (const run of runs) frames.push(await readRun(run));
   const set = buildWindowSet(frames, bundle.schema, bundle.normaliser, bundle.window);
-  const windows = labelledWindows(set);
-  const take = Math.min(limit, windows.count);
-  const indices = Array.from({ length: take }, (_, i) =>
-    Math.floor((i * windows.count) / Math.max(1, take)),
-  );
-  return { holdout: toSnapshot(windows, indices), origin: 'data' };
+  return { windows: labelledWindows(set), runs: runs.map((run) => run.id) };
 }

@@ -3,6 +3,7 @@ import { registerConfigCommand } from './configCommand.js';
 import { registerDataCommand } from './dataCommand.js';
 import { registerDriftCommand } from './driftCommand.js';
 import { registerEvaluateCommand } from './evaluateCommand.js';
+import { registerModelCommand } from './modelCommand.js';
 import { registerPretrainCommand } from './pretrainCommand.js';
 import { registerRunCommand } from './runCommand.js';
 import { registerReplayCommand } from './replayCommand.js';
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerPretrainCommand(program);
   registerEvaluateCommand(program);
   registerDriftCommand(program);
+  registerModelCommand(program);
   registerConfigCommand(program);
   registerReplayCommand(program);
 }

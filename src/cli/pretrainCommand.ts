@@ -5,7 +5,13 @@ import { defaultDataDir } from '../data/runCatalog.js';
 import { SCENARIO_NAMES, type ScenarioName } from '../data/scenarios.js';
 import { createLogger } from '../log.js';
 import { selectBackend, type BackendPreference } from '../model/backend/selectBackend.js';
-import { saveModelBundle } from '../model/modelBundle.js';
+import {
+  SHIPPED_HOLDOUT_WINDOWS,
+  SOURCE_HOLDOUT_DOCUMENT,
+  evenlySpaced,
+  sourceHoldoutDocument,
+} from '../adaptation/sourceHoldout.js';
+import { labelledWindows, saveModelBundle } from '../model/modelBundle.js';
 import { DEFAULT_MODALITIES, pretrainModel } from '../model/pretrainModel.js';
 import { pretrainMetrics, pretrainReport } from '../model/pretrainReport.js';
 import { embeddingReference } from '../model/embeddingReference.js';
@@ -123,6 +129,7 @@ export function registerPretrainCommand(program: Command): void {
         outcome.sets.validation,
         flags.seed,
       );
+      const holdout = labelledWindows(outcome.sets.validation);
       await saveModelBundle(
         flags.out,
         {
@@ -145,6 +152,12 @@ export function registerPretrainCommand(program: Command): void {
               ]),
             ),
             'drift.json': reference,
+            // Labelled windows of the held-out source runs for the daemon's source gate.
+            [SOURCE_HOLDOUT_DOCUMENT]: sourceHoldoutDocument(
+              holdout,
+              evenlySpaced(holdout.count, SHIPPED_HOLDOUT_WINDOWS),
+              outcome.split.sourceVal.map((run) => run.id),
+            ),
           },
           texts: { 'report.md': report },
         },

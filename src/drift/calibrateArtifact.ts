@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RunInfo } from '../data/runCatalog.js';
 import { AdaptdError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { loadModelBundle, saveModelBundle } from '../model/modelBundle.js';
+import { loadModelBundle, rewriteModelBundle } from '../model/modelBundle.js';
 import { calibrateThresholds } from './calibrateThresholds.js';
 import type { DriftDocument, ReplayCheck } from './driftDocument.js';
 import { DriftMonitor } from './driftMonitor.js';
@@ -87,13 +87,7 @@ export async function calibrateArtifact(
     const document = outcomes[0]!.document;
     const checks = outcomes.flatMap((outcome) => outcome.checks);
     document.thresholds!.replay = checks;
-    await saveModelBundle(request.modelDir, bundle, {
-      version: bundle.manifest?.version ?? 'unknown',
-      command: bundle.manifest?.command ?? 'unknown',
-      trainingData: bundle.manifest?.trainingData ?? {},
-      documents: { ...bundle.documents, 'drift.json': document },
-      texts: bundle.texts,
-    });
+    await rewriteModelBundle(request.modelDir, bundle, { 'drift.json': document });
     const ids = (runs: readonly { id: string }[]) => runs.map((run) => run.id);
     return {
       document,

@@ -56,6 +56,25 @@ export async function saveModelBundle(
   });
 }
 
+/**
+ * Rewrites a loaded artifact in place with some documents added or replaced; the weights,
+ * every other document and the provenance (version, command, training data) stay, and the
+ * manifest is written afresh.
+ */
+export async function rewriteModelBundle(
+  dir: string,
+  bundle: ModelBundle,
+  documents: Record<string, unknown>,
+): Promise<ArtifactManifest> {
+  return saveModelBundle(dir, bundle, {
+    version: bundle.manifest?.version ?? 'unknown',
+    command: bundle.manifest?.command ?? 'unknown',
+    trainingData: bundle.manifest?.trainingData ?? {},
+    documents: { ...bundle.documents, ...documents },
+    texts: bundle.texts,
+  });
+}
+
 /** Loads an artifact and checks its parts agree with one another. */
 export async function loadModelBundle(dir: string): Promise<ModelBundle> {
   const artifact = await loadArtifact(dir);
