@@ -1,12 +1,13 @@
 import canonicalize from 'canonicalize';
 import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
 import type { ProcessedOffsets } from '../transports/kafka/kafkaInput.js';
 import type { RecordPosition } from '../transports/kafka/kafkaClient.js';
 import { sha256 } from '../util/atomicFs.js';
+import { quarantineStamp, setAside } from './quarantine.js';
 import type { DamageReport } from './stateStore.js';
 
 const OFFSET = /^(0|[1-9][0-9]*)$/;
@@ -93,11 +94,11 @@ export class OffsetStore implements ProcessedOffsets {
       this.log.info({ partitions: this.offsets.size }, 'kafka offsets restored');
       return this.offsets;
     }
-    const quarantine = join(this.options.dir, 'quarantine');
-    await mkdir(quarantine, { recursive: true });
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const quarantinedTo = join(quarantine, `offsets-${stamp}.json`);
-    await rename(this.path, quarantinedTo);
+    const quarantinedTo = await setAside(
+      this.options.dir,
+      this.path,
+      `offsets-${quarantineStamp(new Date())}.json`,
+    );
     const report: DamageReport = {
       generation: OFFSETS_FILE,
       reason: 'checksum',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { AdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sha256 } from '../util/atomicFs.js';
+import { quarantineDir, quarantineStamp, setAside } from './quarantine.js';
 import {
   MANIFEST,
   STATE_FILE_NAME,
@@ -12,15 +13,21 @@ import {
   type StateManifest,
 } from './stateManifest.js';
 
-/** Why a generation was set aside: a bounded metric label. */
-export type DamageReason = 'manifest' | 'missing' | 'truncated' | 'checksum' | 'unexpected';
+/**
+ * Why state was set aside, a bounded metric label: a bad manifest, a file missing, shorter
+ * than recorded (or a document cut off), not matching its checksum, not in the manifest, or a
+ * document that is not JSON or not of its schema (`invalid`).
+ */
+export type DamageReason =
+  'manifest' | 'missing' | 'truncated' | 'checksum' | 'unexpected' | 'invalid';
 
 export interface DamageReport {
+  /** What was damaged: a generation (gNNN...), a file (offsets.json) or adapters/aN. */
   generation: string;
   reason: DamageReason;
   detail: string;
-  /** Where the damaged generation now lies. */
-  quarantinedTo: string;
+  /** Where the damaged state now lies; absent when there was nothing to move (missing). */
+  quarantinedTo?: string;
 }
 
 /** A verified generation: every file matched its manifest when read. */
@@ -77,7 +84,7 @@ export class StateStore {
 
   constructor(private readonly options: StateStoreOptions) {
     this.generations = join(options.dir, 'generations');
-    this.quarantine = join(options.dir, 'quarantine');
+    this.quarantine = quarantineDir(options.dir);
     this.log = options.logger.child({ component: 'state' });
     this.now = options.now ?? (() => new Date());
   }
@@ -197,11 +204,11 @@ export class StateStore {
   }
 
   private async setAside(generation: number, damage: Damage): Promise<void> {
-    await mkdir(this.quarantine, { recursive: true });
-    const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-    const quarantinedTo = join(this.quarantine, `${name(generation)}-${damage.reason}-${stamp}`);
-    await rename(join(this.generations, name(generation)), quarantinedTo);
-    await syncFolder(this.generations);
+    const quarantinedTo = await setAside(
+      this.options.dir,
+      join(this.generations, name(generation)),
+      `${name(generation)}-${damage.reason}-${quarantineStamp(this.now())}`,
+    );
     const report: DamageReport = {
       generation: name(generation),
       reason: damage.reason,
