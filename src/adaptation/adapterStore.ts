@@ -1,10 +1,27 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdaptdError } from '../errors.js';
+import { AdaptdError, isAdaptdError } from '../errors.js';
+import { quarantineDir, quarantineStamp, setAside } from '../state/quarantine.js';
+import type { DamageReason } from '../state/stateStore.js';
+import { exists, recoverFolder } from '../util/atomicFs.js';
 import { readArrayFolder, writeArrayFolder } from './arrayFolder.js';
 import type { AdapterWeights } from './adapterWeights.js';
 
+/** An adapter version's name: a1, a2, ... */
+export const ADAPTER_VERSION = /^a[1-9][0-9]*$/;
 const VERSION = /^a([1-9][0-9]*)$/;
+/**
+ * What a crash can leave beside a version: writeFolderAtomic's staging and replaced folders,
+ * and a version being removed by prune (renamed first, so that no half-deleted version stays).
+ */
+const LEFTOVER = /^(a[1-9][0-9]*)\.(staging|previous|removing)-/;
+/** A version set aside: `<state.dir>/quarantine/adapter-aN-<reason>-<time>`. */
+const QUARANTINED = /^adapter-a([1-9][0-9]*)-/;
+
+/** A stored version read and verified, or why it cannot serve. */
+export type VersionCheck =
+  { ok: true; weights: AdapterWeights } | { ok: false; reason: DamageReason; detail: string };
 
 /** What is recorded beside an adapter version's weights. */
 export interface AdapterRecord {
@@ -19,11 +36,62 @@ export interface AdapterRecord {
 }
 
 /**
- * Adapter versions on disk, one folder each (`a1`, `a2`, ...: monotonic, never reused), each
- * written atomically with the sha256 of its weights and verified on load.
+ * Adapter versions on disk, one folder each (`a1`, `a2`, ...: monotonic, never reused, also
+ * after one was set aside), each written atomically with the sha256 of its weights and
+ * verified on load. A version is written into `aN.staging-<hex>` and renamed to `aN` once every
+ * file is fsynced, so only a complete write is ever listed as a version.
  */
 export class AdapterStore {
-  constructor(readonly dir: string) {}
+  /**
+   * @param dir the versions' folder, `<state.dir>/adapters`
+   * @param stateDir the state folder, whose quarantine may hold versions set aside
+   */
+  constructor(
+    readonly dir: string,
+    private readonly stateDir: string,
+  ) {}
+
+  /**
+   * Removes what a crash left of a write or a removal (a replaced folder is put back): run at
+   * start, before anything is read. Returns the names removed or put back.
+   */
+  async clean(): Promise<string[]> {
+    await mkdir(this.dir, { recursive: true });
+    const leftovers = (await readdir(this.dir)).filter((name) => LEFTOVER.test(name));
+    for (const name of leftovers) {
+      const [, base, kind] = LEFTOVER.exec(name)!;
+      if (kind === 'removing') await rm(join(this.dir, name), { recursive: true, force: true });
+      else await recoverFolder(this.path(base!));
+    }
+    return leftovers;
+  }
+
+  /**
+   * Reads and verifies a version without throwing for damage: a missing folder or one that
+   * fails verification says why (the caller sets it aside and reports it).
+   */
+  async check(version: string): Promise<VersionCheck> {
+    if (!VERSION.test(version) || !(await exists(this.path(version)))) {
+      return { ok: false, reason: 'missing', detail: `adapter version ${version} is not on disk` };
+    }
+    try {
+      const { weights } = await readAdapterFolder(this.path(version));
+      return { ok: true, weights };
+    } catch (error) {
+      if (!isAdaptdError(error, 'STATE_CORRUPT')) throw error;
+      const reason = (error.context['reason'] as DamageReason | undefined) ?? 'invalid';
+      return { ok: false, reason, detail: error.message };
+    }
+  }
+
+  /** Moves a damaged version's folder to the quarantine; returns where it now lies. */
+  async setAside(version: string, reason: DamageReason, now: Date): Promise<string> {
+    return setAside(
+      this.stateDir,
+      this.path(version),
+      `adapter-${version}-${reason}-${quarantineStamp(now)}`,
+    );
+  }
 
   async save(weights: AdapterWeights, record: Omit<AdapterRecord, 'version'>): Promise<string> {
     const version = `a${(await this.highest()) + 1}`;
@@ -31,7 +99,8 @@ export class AdapterStore {
     return version;
   }
 
-  async load(version: string): Promise<{ weights: AdapterWeights; record: AdapterRecord }> {
+  /** COMMAND_REJECTED unless `version` is a version name with a folder here. */
+  async assertStored(version: string): Promise<void> {
     if (!VERSION.test(version)) {
       throw new AdaptdError('COMMAND_REJECTED', `adapter version "${version}" is not like a1, a2`, {
         context: { version },
@@ -45,8 +114,6 @@ export class AdapterStore {
         { context: { version, known } },
       );
     }
-    const { weights, meta } = await readAdapterFolder(this.path(version));
-    return { weights, record: meta as unknown as AdapterRecord };
   }
 
   /** Stored versions, oldest first. */
@@ -62,13 +129,23 @@ export class AdapterStore {
     const removable = all.filter((version) => !protect.has(version));
     const excess = all.length - keep;
     for (const version of removable.slice(0, Math.max(0, excess))) {
-      await rm(this.path(version), { recursive: true, force: true });
+      // Out of the versions first: a crash during the removal leaves a leftover, not a version
+      // with half its files.
+      const removing = `${this.path(version)}.removing-${randomBytes(6).toString('hex')}`;
+      await rename(this.path(version), removing);
+      await rm(removing, { recursive: true, force: true });
     }
   }
 
+  /** The highest version number ever stored: on disk or set aside. */
   private async highest(): Promise<number> {
     const all = await this.versions();
-    return all.length === 0 ? 0 : number(all.at(-1)!);
+    const stored = all.length === 0 ? 0 : number(all.at(-1)!);
+    const quarantined = await readdir(quarantineDir(this.stateDir)).catch(() => [] as string[]);
+    return quarantined.reduce((top, entry) => {
+      const match = QUARANTINED.exec(entry);
+      return match === null ? top : Math.max(top, Number(match[1]));
+    }, stored);
   }
 
   /** The folder of a version (whether or not it exists). */

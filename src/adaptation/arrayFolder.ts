@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { z } from 'zod';
 import { AdaptdError } from '../errors.js';
+import type { DamageReason } from '../state/stateStore.js';
 import { recoverFolder, sha256, writeFolderAtomic } from '../util/atomicFs.js';
 
 export type NamedArrays = Record<string, Float32Array | Int32Array>;
@@ -98,48 +99,64 @@ export async function readArrayFolder(
   dir: string,
 ): Promise<{ arrays: NamedArrays; manifest: ArrayManifest }> {
   await recoverFolder(dir);
-  const corrupt = (what: string, cause?: unknown) =>
-    new AdaptdError('STATE_CORRUPT', `array folder ${dir} ${what}`, { context: { dir }, cause });
+  // context.reason: what kind of damage, a DamageReason for the report of a set-aside folder.
+  const corrupt = (what: string, reason: DamageReason, cause?: unknown) =>
+    new AdaptdError('STATE_CORRUPT', `array folder ${dir} ${what}`, {
+      context: { dir, reason },
+      cause,
+    });
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
   } catch (error) {
-    throw corrupt('has no readable manifest.json', error);
+    throw corrupt('has no readable manifest.json', 'manifest', error);
   }
   const v2 = manifestSchema.safeParse(parsed);
   if (v2.success) {
     const arrays: NamedArrays = {};
     for (const spec of v2.data.arrays) {
       const data = await readFile(join(dir, spec.file)).catch((error: unknown) => {
-        throw corrupt(`lacks ${spec.file}`, error);
+        throw corrupt(`lacks ${spec.file}`, 'missing', error);
       });
       const actual = sha256(data);
       if (actual !== spec.sha256) {
-        throw corrupt(`${spec.file} has sha256 ${actual} but its manifest says ${spec.sha256}`);
+        throw corrupt(
+          `${spec.file} has sha256 ${actual} but its manifest says ${spec.sha256}`,
+          'checksum',
+        );
       }
-      if (data.length !== spec.length * 4) throw corrupt(`${spec.file} has the wrong length`);
+      if (data.length !== spec.length * 4) {
+        throw corrupt(`${spec.file} has the wrong length`, 'truncated');
+      }
       arrays[spec.name] = typed(spec.dtype, data, 0, data.length);
     }
     return { arrays, manifest: { meta: v2.data.meta } };
   }
   const v1 = manifestV1Schema.safeParse(parsed);
-  if (!v1.success) throw corrupt('has a manifest.json of no known format');
+  if (!v1.success) throw corrupt('has a manifest.json of no known format', 'manifest');
   const data = await readFile(join(dir, 'data.bin')).catch((error: unknown) => {
-    throw corrupt('lacks data.bin', error);
+    throw corrupt('lacks data.bin', 'missing', error);
   });
   const actual = sha256(data);
   if (actual !== v1.data.sha256) {
-    throw corrupt(`data.bin has sha256 ${actual} but its manifest says ${v1.data.sha256}`);
+    throw corrupt(
+      `data.bin has sha256 ${actual} but its manifest says ${v1.data.sha256}`,
+      'checksum',
+    );
   }
   const arrays: NamedArrays = {};
   let offset = 0;
   for (const spec of v1.data.arrays) {
     const bytes = spec.length * 4;
-    if (offset + bytes > data.length) throw corrupt(`data.bin is shorter than ${spec.name} needs`);
+    if (offset + bytes > data.length) {
+      throw corrupt(`data.bin is shorter than ${spec.name} needs`, 'truncated');
+    }
     arrays[spec.name] = typed(spec.dtype, data, offset, bytes);
     offset += bytes;
   }
-  if (offset !== data.length) throw corrupt('data.bin holds more bytes than its arrays');
+  if (offset !== data.length) {
+    throw corrupt('data.bin holds more bytes than its arrays', 'truncated');
+  }
   return { arrays, manifest: { meta: v1.data.meta } };
 }
 

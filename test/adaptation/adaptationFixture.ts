@@ -3,12 +3,15 @@ import * as tf from '@tensorflow/tfjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTEXT_SIZE } from '../../src/data/controllerContext.js';
-import { saveModelBundle } from '../../src/model/modelBundle.js';
+import { loadModelBundle, saveModelBundle } from '../../src/model/modelBundle.js';
 import { SensorModel } from '../../src/model/sensorModel.js';
 import {
   SOURCE_HOLDOUT_DOCUMENT,
   sourceHoldoutDocument,
 } from '../../src/adaptation/sourceHoldout.js';
+import { readAdapterWeights, type AdapterWeights } from '../../src/adaptation/adapterWeights.js';
+import { ServingAdapters } from '../../src/adaptation/servingAdapters.js';
+import { silentLogger } from '../../src/log.js';
 import {
   toSnapshot,
   type TargetSnapshot,
@@ -20,6 +23,13 @@ import { tinyConfig } from '../support/tinyModel.js';
 import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
 
 export const LENGTH = 16;
+
+/** Shifts every adaptable value by `delta`: a challenger distinguishable from its parent. */
+export function shifted(weights: AdapterWeights, delta: number): AdapterWeights {
+  return Object.fromEntries(
+    Object.entries(weights).map(([name, values]) => [name, values.map((v) => v + delta)]),
+  );
+}
 export const CHANNELS = SCHEMA.channels.length;
 
 /**
@@ -97,4 +107,43 @@ export async function adaptationBundle(): Promise<{
     model.dispose();
   }
   return { modelDir, root, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** What a promotion records beside a version's weights, for tests that store versions. */
+export const VERSION_RECORD = {
+  createdAt: '2026-01-01T00:00:00.000Z',
+  trigger: 'command',
+  strategy: 'mmd',
+  head: 'operation',
+  labelled: true,
+  scores: {},
+};
+
+/**
+ * Promotes a1..a`count` into `stateDir` as the daemon would (a`n` is the source shifted by
+ * n / 10, and a`count` serves); returns the source model's adapter values.
+ */
+export async function storeVersions(
+  modelDir: string,
+  stateDir: string,
+  count: number,
+): Promise<AdapterWeights> {
+  const { model } = await loadModelBundle(modelDir);
+  try {
+    const source = readAdapterWeights(model);
+    const serving = new ServingAdapters({
+      model,
+      stateDir,
+      keep: 10,
+      logger: silentLogger,
+      onChange: () => undefined,
+    });
+    await serving.restore();
+    for (let n = 1; n <= count; n += 1) {
+      await serving.promoteNew(shifted(source, n / 10), VERSION_RECORD);
+    }
+    return source;
+  } finally {
+    model.dispose();
+  }
 }
