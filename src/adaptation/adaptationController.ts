@@ -1,5 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   AdaptationOutcome,
@@ -69,6 +68,7 @@ export class AdaptationController implements ControlTarget {
       stateDir: settings.stateDir,
       keep: settings.keepAdapters,
       logger: this.log,
+      ...(parts.onDamage === undefined ? {} : { onDamage: parts.onDamage }),
       onChange: (version) => {
         this.live.clear();
         parts.metrics.setAdapterVersion(version);
@@ -81,8 +81,21 @@ export class AdaptationController implements ControlTarget {
     return this.serving.state;
   }
 
-  /** Restores the saved champion into the serving model and starts the schedule. */
+  /** Where runs write the window snapshot and the challenger: `<state.dir>/work`. */
+  private get workRoot(): string {
+    return join(this.settings.stateDir, 'work');
+  }
+
+  /**
+   * Removes what runs of an earlier process left (a killed daemon's work folders), restores
+   * the saved champion into the serving model and starts the schedule.
+   */
   async start(): Promise<void> {
+    const leftovers = await readdir(this.workRoot).catch(() => [] as string[]);
+    if (leftovers.length > 0) {
+      await rm(this.workRoot, { recursive: true, force: true });
+      this.log.info({ leftovers }, 'work folders of interrupted adaptation runs removed');
+    }
     await this.serving.restore();
     this.parts.metrics.setAdapterVersion(this.state.champion);
     if (this.settings.intervalMs > 0) {
@@ -91,12 +104,16 @@ export class AdaptationController implements ControlTarget {
     }
   }
 
-  /** Stops the schedule and any training process, then waits for the run to end. */
+  /**
+   * Stops the schedule and any training process, then waits for the run to end and for the
+   * state writes (a freeze does not wait for its own).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.trainer.cancel('daemon stopping');
     await this.running?.catch(() => undefined);
+    await this.serving.settled();
   }
 
   /**
@@ -233,7 +250,9 @@ export class AdaptationController implements ControlTarget {
             `adaptation.minTargetWindows is ${this.settings.minTargetWindows}`,
         );
       }
-      work = await mkdtemp(join(tmpdir(), 'adaptd-adaptation-'));
+      // Under the state folder, named by this process: the next start removes what a crash left.
+      await mkdir(this.workRoot, { recursive: true });
+      work = await mkdtemp(join(this.workRoot, `run-${process.pid}-`));
       await writeTargetSnapshot(join(work, 'snapshot'), snapshot);
       metrics.adaptationDuration.observe({ phase: 'snapshot' }, (this.now() - started) / 1000);
       // A stop while the snapshot was written finds no training process to end.

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
 import type { SensorModel } from '../model/sensorModel.js';
+import type { DamageReport } from '../state/stateStore.js';
 import type { Trainer } from './childTrainer.js';
 import type { TargetWindowSource } from './windowSnapshot.js';
 
@@ -33,6 +34,8 @@ export interface AdaptationParts {
   onServingChange?: (adapterVersion: string | null) => void;
   /** Writes the daemon's whole state (the state store); the engine's own file comes first. */
   snapshotState?: () => Promise<{ path: string }>;
+  /** Told of damaged adaptation state set aside at start or rollback (metric, event). */
+  onDamage?: (report: DamageReport) => void;
   /** Default: a ChildTrainer with the configured timeout. */
   trainer?: Trainer;
   now?: () => number;

@@ -39,6 +39,7 @@ export class ServingAdapters {
   private readonly log: Logger;
   private readonly now: () => Date;
   private current: AdaptationState = INITIAL_STATE;
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ServingAdaptersOptions) {
     this.store = new AdapterStore(join(options.stateDir, 'adapters'), options.stateDir);
@@ -175,13 +176,21 @@ export class ServingAdapters {
     await this.persist();
   }
 
-  /** Writes the state file; a failure is logged, not thrown (serving has already changed). */
-  async persist(): Promise<void> {
-    try {
-      await this.file.write(this.current);
-    } catch (error) {
-      this.log.error({ err: error }, 'adaptation state not written');
-    }
+  /**
+   * Writes the state file: one write at a time, in the order of the changes (a freeze may come
+   * during a rollback's write). A failure is logged, not thrown: serving has already changed.
+   */
+  persist(): Promise<void> {
+    const state = this.current;
+    this.writes = this.writes
+      .then(() => this.file.write(state))
+      .catch((error: unknown) => this.log.error({ err: error }, 'adaptation state not written'));
+    return this.writes;
+  }
+
+  /** Resolves once every state write started so far has ended. */
+  settled(): Promise<void> {
+    return this.writes;
   }
 
   private async install(

@@ -246,7 +246,7 @@ export const METRICS = {
   stateQuarantined: {
     name: 'adaptd_state_quarantined_total',
     type: 'counter',
-    help: 'State generations or files found damaged at load and moved aside, by reason.',
+    help: 'Damaged state set aside into the quarantine folder (state generations, offsets, adaptation state, adapter versions), by reason.',
     labelNames: ['reason'],
   },
   redelivered: {

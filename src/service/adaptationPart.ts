@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { DaemonMetrics } from '../metrics/daemonMetrics.js';
 import type { SensorModel } from '../model/sensorModel.js';
 import type { Prediction } from '../pipeline/inferenceWorker.js';
+import type { DamageReport } from '../state/stateStore.js';
 import type { OutputSink } from '../transports/outputSink.js';
 import type { TargetSnapshot } from '../adaptation/windowSnapshot.js';
 import type { Component } from './lifecycle.js';
@@ -27,6 +28,8 @@ export interface AdaptationPartDeps {
   logger: Logger;
   /** The state store's snapshot, for the snapshot command. */
   snapshotState?: () => Promise<{ path: string }>;
+  /** Damaged adaptation state set aside (the control plane counts and publishes it). */
+  onDamage?: (report: DamageReport) => void;
 }
 
 /**
@@ -67,6 +70,7 @@ export class AdaptationPart implements Component {
       },
       onServingChange: () => learning.resetDrift(),
       ...(this.deps.snapshotState === undefined ? {} : { snapshotState: this.deps.snapshotState }),
+      ...(this.deps.onDamage === undefined ? {} : { onDamage: this.deps.onDamage }),
     });
     await engine.start();
     this.engine = engine;

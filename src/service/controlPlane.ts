@@ -57,10 +57,7 @@ export class ControlPlane {
     logger: Logger,
   ) {
     this.log = logger.child({ component: 'control' });
-    const onDamage = (report: DamageReport) => {
-      this.damage.push(report);
-      this.metrics?.stateQuarantined.inc({ reason: report.reason });
-    };
+    const onDamage = (report: DamageReport) => this.reportDamage(report);
     this.store = new StateStore({
       dir: config.state.dir,
       keep: config.state.generations,
@@ -68,6 +65,18 @@ export class ControlPlane {
       onDamage,
     });
     this.offsets = new OffsetStore({ dir: config.state.dir, logger, onDamage });
+  }
+
+  /**
+   * Damaged state set aside (by the state store, the offsets, the adaptation engine): counted
+   * in adaptd_state_quarantined_total and published as a state.quarantined event, at once
+   * when commands run, else when they start (the outputs may not be up yet).
+   */
+  reportDamage(report: DamageReport): void {
+    this.metrics?.stateQuarantined.inc({ reason: report.reason });
+    const output = this.handler === undefined ? undefined : this.parts?.output;
+    if (output === undefined) this.damage.push(report);
+    else void this.publishDamage(output, report);
   }
 
   /** The generation restored at start, for parts that keep more state (adapters). */
@@ -162,12 +171,14 @@ export class ControlPlane {
       cacheSize: this.config.commands.replyCache,
       logger: this.log,
     });
-    for (const report of this.damage.splice(0)) {
-      const event = { ts: Date.now(), kind: 'state.quarantined', detail: { ...report } };
-      await parts.output.publish('events', event).catch((error: unknown) => {
-        this.log.warn({ err: error }, 'state damage event not published');
-      });
-    }
+    for (const report of this.damage.splice(0)) await this.publishDamage(parts.output, report);
+  }
+
+  private async publishDamage(output: OutputSink, report: DamageReport): Promise<void> {
+    const event = { ts: Date.now(), kind: 'state.quarantined', detail: { ...report } };
+    await output.publish('events', event).catch((error: unknown) => {
+      this.log.warn({ err: error }, 'state damage event not published');
+    });
   }
 
   private async stopCommands(): Promise<void> {

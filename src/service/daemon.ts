@@ -82,6 +82,7 @@ export class Daemon {
       predictions$: this.predictions$,
       logger: options.logger,
       snapshotState: () => this.control.snapshot(),
+      onDamage: (report) => this.control.reportDamage(report),
     });
     this.lifecycle = new Lifecycle({
       logger: options.logger,

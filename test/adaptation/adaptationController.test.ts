@@ -1,6 +1,6 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
@@ -25,7 +25,7 @@ import { DaemonMetrics } from '../../src/metrics/daemonMetrics.js';
 import { loadModelBundle } from '../../src/model/modelBundle.js';
 import type { SensorModel } from '../../src/model/sensorModel.js';
 import { withDeadline } from '../support/deadline.js';
-import { adaptationBundle, shiftedSnapshot } from './adaptationFixture.js';
+import { adaptationBundle, shifted, shiftedSnapshot } from './adaptationFixture.js';
 
 const SPREAD = { effectiveClasses: 2.8, largestShare: 0.4, meanEntropy: 0.7, rows: 100 };
 const BETTER: ShadowEvidence = {
@@ -39,16 +39,9 @@ const WORSE: ShadowEvidence = {
   target: { champion: 0.8, challenger: 0.5, count: 48 },
 };
 
-/** Shifts every adaptable value by `delta`: a challenger distinguishable from its parent. */
-function shifted(weights: AdapterWeights, delta: number): AdapterWeights {
-  return Object.fromEntries(
-    Object.entries(weights).map(([name, values]) => [name, values.map((v) => v + delta)]),
-  );
-}
-
 /** The training process boundary faked: writes the given weights and answers the evidence. */
 class FakeTrainer implements Trainer {
-  readonly jobs: Array<{ championDir: string | null }> = [];
+  readonly jobs: Array<{ championDir: string | null; outDir: string }> = [];
   /** The source model's adapter values, set once the bed has loaded the model. */
   source: AdapterWeights = {};
   release: (() => void) | undefined;
@@ -62,7 +55,7 @@ class FakeTrainer implements Trainer {
   ) {}
 
   async run(job: Parameters<Trainer['run']>[0]): Promise<TrainingResult> {
-    this.jobs.push({ championDir: job.championDir });
+    this.jobs.push({ championDir: job.championDir, outDir: job.outDir });
     if (this.hold) await new Promise<void>((resolve) => (this.release = resolve));
     const { weights, evidence } = this.next(this.source);
     await writeArrayFolder(job.outDir, weights);
@@ -103,7 +96,6 @@ async function bed(
   const bundle = await adaptationBundle();
   t.after(() => bundle.cleanup());
   const state = stateDir ?? (await mkdtemp(join(tmpdir(), 'adaptd-state-')));
-  if (stateDir === undefined) t.after(() => rm(state, { recursive: true, force: true }));
   const { model } = await loadModelBundle(bundle.modelDir);
   t.after(() => model.dispose());
   const config = loadConfig({ configDir: '/nonexistent', env: {} }).config;
@@ -137,7 +129,11 @@ async function bed(
     trainer,
   });
   await controller.start();
-  t.after(() => controller.stop());
+  // Stopped before its folder goes: a stop waits for the state writes still going.
+  t.after(async () => {
+    await controller.stop();
+    if (stateDir === undefined) await rm(state, { recursive: true, force: true });
+  });
   return {
     controller,
     model,
@@ -343,5 +339,29 @@ describe('AdaptationController', () => {
       sameWeights(readAdapterWeights(second.model), shifted(first.source, 0.3)),
       'its weights serve',
     );
+  });
+
+  it('works under <state.dir>/work and removes what a killed run left there at start', async (t) => {
+    const trainer = new FakeTrainer((source) => ({
+      weights: shifted(source, 0.2),
+      evidence: BETTER,
+    }));
+    const stateDir = await mkdtemp(join(tmpdir(), 'adaptd-state-'));
+    t.after(() => rm(stateDir, { recursive: true, force: true }));
+    // What a daemon killed during a run leaves: its snapshot and a half-written challenger.
+    const killed = join(stateDir, 'work', 'run-4242-Ab12Cd');
+    await mkdir(join(killed, 'snapshot'), { recursive: true });
+    await mkdir(join(killed, 'challenger.staging-0a1b2c3d4e5f'));
+    await writeFile(join(killed, 'snapshot', 'manifest.json'), '{"format":');
+    const b = await bed(t, trainer, {}, stateDir);
+    assert.equal((await readdir(stateDir)).includes('work'), false, 'the leftovers removed');
+    trainer.source = b.source;
+    assert.equal((await b.controller.readapt(request)).result, 'promoted', 'a run promotes');
+    const outDir = trainer.jobs[0]!.outDir;
+    assert.ok(
+      outDir.startsWith(join(stateDir, 'work', `run-${process.pid}-`)),
+      `the run worked under the state folder, named by its process: ${outDir}`,
+    );
+    assert.deepEqual(await readdir(join(stateDir, 'work')), [], 'a finished run leaves nothing');
   });
 });

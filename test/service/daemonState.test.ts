@@ -1,13 +1,17 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, truncate } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadConfig, type AdaptdConfig } from '../../src/config/loadConfig.js';
 import { silentLogger } from '../../src/log.js';
 import type { BackendChoice } from '../../src/model/backend/selectBackend.js';
 import { Daemon } from '../../src/service/daemon.js';
+import type { EventMessage } from '../../src/transports/messages/eventMessage.js';
+import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
+import { storeVersions } from '../adaptation/adaptationFixture.js';
 import { FakeInput, FakeOutput } from '../pipeline/fakes.js';
+import { flipFileBit } from '../support/damage.js';
 import { tempStateDir } from '../support/stateDir.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
@@ -155,6 +159,64 @@ describe('Daemon state', () => {
       assert.ok(Number(last('good')?.detail?.windows) > 0, JSON.stringify(last('good')));
       assert.equal(last('bad')?.status, 'rejected');
       assert.equal(last('bad')?.reason, 'invalid');
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('starts on the last good adaptation state and an earlier champion when both are damaged, and reports each', async (t) => {
+    const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
+    t.after(() => bundle.cleanup());
+    const stateDir = tempStateDir();
+    // a3 serves, after a2 (the state before it) and a1.
+    await storeVersions(bundle.dir, stateDir, 3);
+    await writeFile(join(stateDir, 'adaptation.json'), '{"format": "adaptd-adaptation/2", "cha');
+    await flipFileBit(join(stateDir, 'adapters', 'a2', '0.bin'));
+    const { daemon, input, output } = await run(bundle.dir, stateDir, 0, 40, {
+      ADAPTD_COMMANDS_AUTH: 'off',
+    });
+    try {
+      assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 serves');
+      const deadline = Date.now() + 10_000;
+      const predictions = () => output.published.filter((p) => p.stream === 'predictions');
+      while (predictions().length < 4) {
+        assert.ok(Date.now() < deadline, 'the 4 windows scored');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(
+        predictions().every((p) => (p.payload as PredictionMessage).adapterVersion === 'a1'),
+        'predictions come from a1',
+      );
+      const quarantined = () =>
+        output.published
+          .filter((p) => p.stream === 'events')
+          .map((p) => p.payload as EventMessage)
+          .filter((e) => e.kind === 'state.quarantined')
+          .map((e) => `${String(e.detail?.['generation'])} ${String(e.detail?.['reason'])}`);
+      assert.deepEqual(quarantined(), ['adaptation.json truncated', 'adapters/a2 checksum']);
+      // A damaged version found while running (a promote command) is reported at once.
+      await flipFileBit(join(stateDir, 'adapters', 'a3', '0.bin'));
+      input.events$.next({
+        stream: 'commands',
+        payload: {
+          requestId: 'p3',
+          command: 'promote',
+          expiresAt: Date.now() + 60_000,
+          args: { version: 'a3' },
+        },
+        origin: { transport: 'mqtt', topic: 'adaptd/mill-1/commands' },
+        receivedAt: Date.now(),
+        settle: () => Promise.resolve(),
+      });
+      while (quarantined().length < 3) {
+        assert.ok(Date.now() < deadline, `events: ${quarantined().join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(quarantined()[2], 'adapters/a3 checksum');
+      assert.equal(daemon.adaptation.status().adapterVersion, 'a1', 'a1 still serves');
+      const metrics = await daemon.registry.metrics();
+      assert.match(metrics, /^adaptd_state_quarantined_total\{reason="truncated"\} 1$/m);
+      assert.match(metrics, /^adaptd_state_quarantined_total\{reason="checksum"\} 2$/m);
     } finally {
       await daemon.stop();
     }
