@@ -123,6 +123,8 @@ export class DaemonMetrics {
   readonly lastStateWrite: Gauge;
   readonly stateQuarantined: Counter<LabelsOf<typeof METRICS.stateQuarantined>>;
   readonly redelivered: Counter<LabelsOf<typeof METRICS.redelivered>>;
+  readonly brokerOutages: Counter<LabelsOf<typeof METRICS.brokerOutages>>;
+  readonly brokerOutageSeconds: Counter<LabelsOf<typeof METRICS.brokerOutageSeconds>>;
   private probes: MetricProbes = IDLE_PROBES;
   private readonly shares = new Map<string, ClassShares>();
 
@@ -193,6 +195,8 @@ export class DaemonMetrics {
     this.lastStateWrite = settableGauge(registry, METRICS.lastStateWrite);
     this.stateQuarantined = counter(registry, METRICS.stateQuarantined);
     this.redelivered = counter(registry, METRICS.redelivered);
+    this.brokerOutages = counter(registry, METRICS.brokerOutages);
+    this.brokerOutageSeconds = counter(registry, METRICS.brokerOutageSeconds);
     this.scrapeGauges(registry, options);
     // Series that exist from the start read 0 instead of missing, so rates and alerts work.
     for (const reason of REJECT_REASON_NAMES) this.rejected.inc({ reason }, 0);

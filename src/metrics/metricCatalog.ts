@@ -101,6 +101,18 @@ export const METRICS = {
     help: '1 while the transport is connected to its broker, else 0.',
     labelNames: ['transport'],
   },
+  brokerOutages: {
+    name: 'adaptd_broker_outages_total',
+    type: 'counter',
+    help: 'Times a transport lost its broker (each outage counted when it starts).',
+    labelNames: ['transport'],
+  },
+  brokerOutageSeconds: {
+    name: 'adaptd_broker_outage_seconds_total',
+    type: 'counter',
+    help: 'Time transports spent without their broker, added when each outage ends.',
+    labelNames: ['transport'],
+  },
   backendInfo: {
     name: 'adaptd_backend_info',
     type: 'gauge',

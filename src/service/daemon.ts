@@ -18,6 +18,7 @@ import { buildPipeline, type BuiltPipeline } from '../pipeline/buildPipeline.js'
 import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { EventLoopMonitor } from './eventLoopMonitor.js';
 import { HttpServer } from './httpServer.js';
+import { BrokerWatch, formatSeconds, type BrokerOutage } from './brokerWatch.js';
 import { AdaptationPart } from './adaptationPart.js';
 import { Lifecycle } from './lifecycle.js';
 import { ControlPlane } from './controlPlane.js';
@@ -61,6 +62,7 @@ export class Daemon {
   private metrics: DaemonMetrics | undefined;
   private http: HttpServer | undefined;
   private transports: Transports | undefined;
+  private brokerWatch: BrokerWatch | undefined;
   private built: BuiltPipeline | undefined;
   private learningLoop: LearningLoop | undefined;
   /** State generations, Kafka offsets and commands (src/state, src/control). */
@@ -224,6 +226,7 @@ export class Daemon {
       readiness: () => ({
         model: this.bundle === undefined ? { ok: false, detail: 'not loaded' } : { ok: true },
         inputs: this.inputsUp ? { ok: true } : { ok: false, detail: 'not subscribed' },
+        brokers: this.brokerWatch?.readiness() ?? { ok: false, detail: 'not connected yet' },
       }),
     });
     await this.http.start();
@@ -242,9 +245,31 @@ export class Daemon {
     this.transports = transports;
     this.requireMetrics().setProbes({ connected: () => transports.connected() });
     await transports.output.start();
+    this.brokerWatch = new BrokerWatch({
+      connected: () => transports.connected(),
+      onLost: (transport) => {
+        this.log.warn({ transport }, 'broker connection lost; reconnecting with backoff');
+        this.requireMetrics().brokerOutages.inc({ transport });
+      },
+      onRecovered: (outage) => void this.brokerRecovered(outage),
+    });
+    this.brokerWatch.start();
+  }
+
+  /** An outage ended: counted, logged, and said on the status and events topics. */
+  private async brokerRecovered({ transport, from, to }: BrokerOutage): Promise<void> {
+    const reason = `${transport} broker back after ${formatSeconds(to - from)} unreachable`;
+    this.log.info({ transport, outageMs: to - from }, reason);
+    this.requireMetrics().brokerOutageSeconds.inc({ transport }, (to - from) / 1000);
+    await this.publishStatus('online', reason);
+    const event = { ts: to, kind: 'broker.recovered', detail: { transport, from, to } };
+    await this.transports?.output
+      .publish('events', event)
+      .catch((error: unknown) => this.log.warn({ err: error }, 'outage event not published'));
   }
 
   private async stopOutputs(): Promise<void> {
+    this.brokerWatch?.stop();
     // MQTT sends its own offline status with its will cleared; Kafka has none, so say it here.
     await this.publishStatus('offline', 'stopped');
     await this.transports?.output.stop();

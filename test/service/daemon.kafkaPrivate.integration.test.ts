@@ -40,6 +40,9 @@ function loggedDaemon(t: TestContext, config: AdaptdConfig) {
     daemon,
     predictions,
     log: () => text,
+    get base() {
+      return `http://127.0.0.1:${daemon.httpAddress().port}`;
+    },
     metrics: async () =>
       (await fetch(`http://127.0.0.1:${daemon.httpAddress().port}/metrics`)).text(),
   };
@@ -188,14 +191,34 @@ describe('adaptd daemon over a private Kafka broker', { skip: servicesSkip() }, 
       await broker.stop();
       const connected = async () =>
         seriesValue(await running.metrics(), 'adaptd_broker_connected{transport="kafka"}');
-      await withDeadline(
-        (async () => {
-          while ((await connected()) !== 0) await quietFor(200);
-        })(),
-        60_000,
-        'the daemon reporting the broker gone',
+      const readiness = async () => {
+        const response = await fetch(`${running.base}/readyz`);
+        return { status: response.status, body: JSON.stringify(await response.json()) };
+      };
+      let unready: { status: number; body: string };
+      try {
+        await withDeadline(
+          (async () => {
+            while ((await connected()) !== 0) await quietFor(200);
+          })(),
+          60_000,
+          'the daemon reporting the broker gone',
+        );
+        await withDeadline(
+          (async () => {
+            while ((unready = await readiness()).status !== 503) await quietFor(100);
+          })(),
+          5_000,
+          'readiness failing without the broker',
+        );
+      } finally {
+        // Never leave the broker down: the daemon and clients would wait on it at the end.
+        await broker.start();
+      }
+      assert.ok(
+        /kafka broker unreachable for/.test(unready!.body),
+        `readiness names the outage: ${unready!.body}`,
       );
-      await broker.start();
       await machine.produce('sensors', rowsOf(base, 50, 100));
       // Rows 0..99: windows start at rows 0, 4, ..., 84: 22 in all.
       await running.predictions.first(22, 120_000, 'predictions after the broker restarts');
@@ -217,6 +240,31 @@ describe('adaptd daemon over a private Kafka broker', { skip: servicesSkip() }, 
       // The restarted consumer still knew the G-code line: its record was not committed early.
       assert.equal(running.predictions.items.at(-1)?.payload.gcodeLine, 7);
       assert.equal(await connected(), 1, 'the daemon reports the broker back');
+      assert.equal((await fetch(`${running.base}/readyz`)).status, 200, 'ready again');
+      const exposition = await running.metrics();
+      assert.equal(
+        seriesValue(exposition, 'adaptd_broker_outages_total{transport="kafka"}'),
+        1,
+        'one outage counted',
+      );
+      const outage = seriesValue(
+        exposition,
+        'adaptd_broker_outage_seconds_total{transport="kafka"}',
+      );
+      assert.ok((outage ?? 0) > 0, `the outage's length counted: ${outage} s`);
+      await withDeadline(
+        (async () => {
+          while (!machine.received('events').some((e) => e.kind === 'broker.recovered')) {
+            await quietFor(200);
+          }
+        })(),
+        30_000,
+        'the outage event on the events topic',
+      );
+      const back = machine
+        .received('status')
+        .filter((s) => /kafka broker back/.test(s.reason ?? ''));
+      assert.equal(back.at(-1)?.state, 'online', 'the status topic says the broker is back');
     },
   );
 });

@@ -251,18 +251,31 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
       await publish(0, 50);
       await predictions.first(9, 30_000, 'predictions before the broker restart');
       await broker.stop();
-      await withDeadline(
-        (async () => {
-          const connected = async () =>
-            (await (await fetch(`${http}/metrics`)).text()).includes(
-              'adaptd_broker_connected{transport="mqtt"} 0',
-            );
-          while (!(await connected())) await quietFor(50);
-        })(),
-        10_000,
-        'the daemon noticing the broker is gone',
-      );
-      await broker.start();
+      try {
+        await withDeadline(
+          (async () => {
+            const connected = async () =>
+              (await (await fetch(`${http}/metrics`)).text()).includes(
+                'adaptd_broker_connected{transport="mqtt"} 0',
+              );
+            while (!(await connected())) await quietFor(50);
+          })(),
+          10_000,
+          'the daemon noticing the broker is gone',
+        );
+        await withDeadline(
+          (async () => {
+            while ((await fetch(`${http}/readyz`)).status !== 503) await quietFor(50);
+          })(),
+          5_000,
+          'readiness failing without the broker',
+        );
+        const body = JSON.stringify(await (await fetch(`${http}/readyz`)).json());
+        assert.ok(/mqtt broker unreachable for/.test(body), `readiness names the outage: ${body}`);
+      } finally {
+        // Never leave the broker down: the daemon would wait on it at the end.
+        await broker.start();
+      }
       await publish(50, 100);
       // Rows 0..99: windows start at rows 0, 4, ..., 84: 22 in all, each published once.
       await predictions.first(22, 60_000, 'predictions after the broker restart');
@@ -272,6 +285,13 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
       assert.deepEqual(
         starts,
         Array.from({ length: 22 }, (_, k) => row(4 * k).ts),
+      );
+      assert.equal((await fetch(`${http}/readyz`)).status, 200, 'ready again');
+      const exposition = await (await fetch(`${http}/metrics`)).text();
+      assert.equal(
+        seriesValue(exposition, 'adaptd_broker_outages_total{transport="mqtt"}'),
+        1,
+        'one outage counted',
       );
       // The daemon stops cleanly on the broker it reconnected to.
       await withDeadline(daemon.stop(), 30_000, 'the daemon stopping after the restart');

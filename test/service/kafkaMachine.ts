@@ -7,9 +7,15 @@ import { withDeadline } from '../support/deadline.js';
 import { uniqueName } from '../support/services.js';
 import { quietFor } from '../transports/collector.js';
 
+/** The daemon's output topics the machine reads. */
+const READ = ['predictions', 'replies', 'status', 'events'];
+
+type StatusOrEvent = { kind?: string; state?: string; reason?: string; detail?: unknown };
+
 /**
  * The machine's side of a daemon test on Kafka: produces inputs keyed by the machine id to
- * `<prefix>.<stream>` and reads the predictions and replies topics from their beginning.
+ * `<prefix>.<stream>` and reads the predictions, replies, status and events topics from their
+ * beginning.
  */
 export async function kafkaMachine(
   t: TestContext,
@@ -24,23 +30,23 @@ export async function kafkaMachine(
   await client.connect();
   t.after(() => client.disconnect());
   await client.ensureTopics(
-    ['sensors', 'gcode', 'labels', 'commands', 'predictions', 'replies'].map((stream) => ({
+    ['sensors', 'gcode', 'labels', 'commands', ...READ].map((stream) => ({
       topic: `${prefix}.${stream}`,
       partitions: 1,
     })),
   );
-  const predictions: PredictionMessage[] = [];
-  const replies: ReplyMessage[] = [];
+  const received = new Map<string, unknown[]>(READ.map((stream) => [stream, []]));
+  const predictions = received.get('predictions') as PredictionMessage[];
+  const replies = received.get('replies') as ReplyMessage[];
   const subscription = await client.subscribe(
     {
       groupId: uniqueName('reader'),
-      topics: [`${prefix}.predictions`, `${prefix}.replies`],
+      topics: READ.map((stream) => `${prefix}.${stream}`),
       fromBeginning: true,
     },
     (record) => {
       const value: unknown = JSON.parse(record.value?.toString('utf8') ?? 'null');
-      if (record.topic.endsWith('.replies')) replies.push(value as ReplyMessage);
-      else predictions.push(value as PredictionMessage);
+      received.get(record.topic.slice(prefix.length + 1))?.push(value);
       return Promise.resolve();
     },
   );
@@ -48,6 +54,8 @@ export async function kafkaMachine(
   return {
     predictions,
     replies,
+    /** Messages read from the daemon's status or events topic so far. */
+    received: (stream: 'status' | 'events') => received.get(stream) as StatusOrEvent[],
     produce: (stream: string, payloads: unknown[]) =>
       client.produce(
         `${prefix}.${stream}`,
