@@ -18,15 +18,12 @@ import { buildPipeline, type BuiltPipeline } from '../pipeline/buildPipeline.js'
 import type { Prediction } from '../pipeline/inferenceWorker.js';
 import { EventLoopMonitor } from './eventLoopMonitor.js';
 import { HttpServer } from './httpServer.js';
-import { BrokerWatch, formatSeconds, type BrokerOutage } from './brokerWatch.js';
+import { StatusReporter, type DaemonStatusState } from './statusReporter.js';
 import { AdaptationPart } from './adaptationPart.js';
 import { Lifecycle } from './lifecycle.js';
 import { ControlPlane } from './controlPlane.js';
 import { rejectRouting } from './rejectRouting.js';
 import type { Transports, TransportFactory } from './transports.js';
-
-/** Longest a status message may hold up a start or stop. */
-const STATUS_PUBLISH_TIMEOUT_MS = 2000;
 
 export interface DaemonOptions {
   config: AdaptdConfig;
@@ -62,7 +59,7 @@ export class Daemon {
   private metrics: DaemonMetrics | undefined;
   private http: HttpServer | undefined;
   private transports: Transports | undefined;
-  private brokerWatch: BrokerWatch | undefined;
+  private status: StatusReporter | undefined;
   private built: BuiltPipeline | undefined;
   private learningLoop: LearningLoop | undefined;
   /** State generations, Kafka offsets and commands (src/state, src/control). */
@@ -226,7 +223,7 @@ export class Daemon {
       readiness: () => ({
         model: this.bundle === undefined ? { ok: false, detail: 'not loaded' } : { ok: true },
         inputs: this.inputsUp ? { ok: true } : { ok: false, detail: 'not subscribed' },
-        brokers: this.brokerWatch?.readiness() ?? { ok: false, detail: 'not connected yet' },
+        brokers: this.status?.readiness() ?? { ok: false, detail: 'not connected yet' },
       }),
     });
     await this.http.start();
@@ -245,31 +242,21 @@ export class Daemon {
     this.transports = transports;
     this.requireMetrics().setProbes({ connected: () => transports.connected() });
     await transports.output.start();
-    this.brokerWatch = new BrokerWatch({
-      connected: () => transports.connected(),
-      onLost: (transport) => {
-        this.log.warn({ transport }, 'broker connection lost; reconnecting with backoff');
-        this.requireMetrics().brokerOutages.inc({ transport });
-      },
-      onRecovered: (outage) => void this.brokerRecovered(outage),
+    this.status = new StatusReporter({
+      transports,
+      metrics: this.requireMetrics(),
+      logger: this.log,
+      session: this.session,
+      serving: () => ({
+        modelVersion: this.modelVersion(),
+        adapterVersion: this.adaptationPart.controller?.status().adapterVersion ?? null,
+      }),
     });
-    this.brokerWatch.start();
-  }
-
-  /** An outage ended: counted, logged, and said on the status and events topics. */
-  private async brokerRecovered({ transport, from, to }: BrokerOutage): Promise<void> {
-    const reason = `${transport} broker back after ${formatSeconds(to - from)} unreachable`;
-    this.log.info({ transport, outageMs: to - from }, reason);
-    this.requireMetrics().brokerOutageSeconds.inc({ transport }, (to - from) / 1000);
-    await this.publishStatus('online', reason);
-    const event = { ts: to, kind: 'broker.recovered', detail: { transport, from, to } };
-    await this.transports?.output
-      .publish('events', event)
-      .catch((error: unknown) => this.log.warn({ err: error }, 'outage event not published'));
+    this.status.start();
   }
 
   private async stopOutputs(): Promise<void> {
-    this.brokerWatch?.stop();
+    this.status?.stop();
     // MQTT sends its own offline status with its will cleared; Kafka has none, so say it here.
     await this.publishStatus('offline', 'stopped');
     await this.transports?.output.stop();
@@ -380,33 +367,9 @@ export class Daemon {
     for (const input of [...inputs].reverse()) await input.stop();
   }
 
-  private async publishStatus(state: 'online' | 'stopping' | 'offline', reason?: string) {
-    if (this.transports === undefined || this.bundle === undefined) return;
-    const status = {
-      state,
-      ...(reason === undefined ? {} : { reason }),
-      modelVersion: this.modelVersion(),
-      adapterVersion: this.adaptationPart.controller?.status().adapterVersion ?? null,
-      // MQTT replaces these with its connection's session; Kafka keeps the process start.
-      session: this.session,
-      ts: Date.now(),
-    };
-    // Best effort and bounded: with the broker gone a publish waits for a reconnect that may
-    // never come, and a stop must not hang on it (MQTT's last will reports the loss instead).
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.log.warn({ state }, 'status not published: the broker did not take it in time');
-        resolve();
-      }, STATUS_PUBLISH_TIMEOUT_MS);
-    });
-    await Promise.race([
-      this.transports.output
-        .publish('status', status)
-        .catch((error: unknown) => this.log.warn({ err: error, state }, 'status not published')),
-      timeout,
-    ]);
-    clearTimeout(timer);
+  private async publishStatus(state: DaemonStatusState, reason?: string): Promise<void> {
+    if (this.bundle === undefined) return;
+    await this.status?.publish(state, reason);
   }
 
   private modelVersion(): string {
