@@ -1,5 +1,6 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncPath } from '../util/atomicFs.js';
 
 /** Where damaged state is moved: `<state.dir>/quarantine`, shared by every kind of state. */
 export function quarantineDir(stateDir: string): string {
@@ -21,16 +22,7 @@ export async function setAside(stateDir: string, path: string, name: string): Pr
   await mkdir(folder, { recursive: true });
   const target = join(folder, name);
   await rename(path, target);
-  await syncFolder(dirname(path));
-  await syncFolder(folder);
+  await syncPath(dirname(path));
+  await syncPath(folder);
   return target;
-}
-
-async function syncFolder(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { sha256 } from '../util/atomicFs.js';
+import { sha256, syncPath } from '../util/atomicFs.js';
 import { quarantineDir, quarantineStamp, setAside } from './quarantine.js';
 import {
   MANIFEST,
@@ -147,9 +147,9 @@ export class StateStore {
     try {
       for (const [file, data] of bytes) await writeSynced(join(staging, file), data);
       await writeSynced(join(staging, MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
-      await syncFolder(staging);
+      await syncPath(staging);
       await rename(staging, target);
-      await syncFolder(this.generations);
+      await syncPath(this.generations);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
       throw new AdaptdError('STATE_CORRUPT', `state generation ${generation} not written`, {
@@ -241,15 +241,6 @@ async function writeSynced(path: string, data: Uint8Array | string): Promise<voi
   const handle = await open(path, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function syncFolder(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
     await handle.sync();
   } finally {
     await handle.close();

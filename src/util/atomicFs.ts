@@ -6,7 +6,8 @@ export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-async function syncPath(path: string): Promise<void> {
+/** fsyncs a file or folder (a folder: so that a rename in it survives a crash). */
+export async function syncPath(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
     await handle.sync();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CONTEXT_SIZE } from '../../src/data/controllerContext.js';
 import { loadModelBundle, saveModelBundle } from '../../src/model/modelBundle.js';
 import { SensorModel } from '../../src/model/sensorModel.js';
+import type { DamageReport } from '../../src/state/stateStore.js';
 import {
   SOURCE_HOLDOUT_DOCUMENT,
   sourceHoldoutDocument,
@@ -119,6 +120,24 @@ export const VERSION_RECORD = {
   scores: {},
 };
 
+/** What serves `model` from `stateDir`, restored, as at a daemon's start; damage goes to `damage`. */
+export async function restoredServing(
+  model: SensorModel,
+  stateDir: string,
+  damage: DamageReport[] = [],
+): Promise<ServingAdapters> {
+  const serving = new ServingAdapters({
+    model,
+    stateDir,
+    keep: 10,
+    logger: silentLogger,
+    onChange: () => undefined,
+    onDamage: (report) => damage.push(report),
+  });
+  await serving.restore();
+  return serving;
+}
+
 /**
  * Promotes a1..a`count` into `stateDir` as the daemon would (a`n` is the source shifted by
  * n / 10, and a`count` serves); returns the source model's adapter values.
@@ -131,14 +150,7 @@ export async function storeVersions(
   const { model } = await loadModelBundle(modelDir);
   try {
     const source = readAdapterWeights(model);
-    const serving = new ServingAdapters({
-      model,
-      stateDir,
-      keep: 10,
-      logger: silentLogger,
-      onChange: () => undefined,
-    });
-    await serving.restore();
+    const serving = await restoredServing(model, stateDir);
     for (let n = 1; n <= count; n += 1) {
       await serving.promoteNew(shifted(source, n / 10), VERSION_RECORD);
     }

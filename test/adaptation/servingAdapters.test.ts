@@ -12,12 +12,17 @@ import {
 } from '../../src/adaptation/adapterWeights.js';
 import { ServingAdapters } from '../../src/adaptation/servingAdapters.js';
 import { isAdaptdError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
 import { loadModelBundle } from '../../src/model/modelBundle.js';
 import type { SensorModel } from '../../src/model/sensorModel.js';
 import type { DamageReport } from '../../src/state/stateStore.js';
 import { flipFileBit } from '../support/damage.js';
-import { adaptationBundle, shifted, storeVersions, VERSION_RECORD } from './adaptationFixture.js';
+import {
+  adaptationBundle,
+  restoredServing,
+  shifted,
+  storeVersions,
+  VERSION_RECORD,
+} from './adaptationFixture.js';
 
 interface Bed {
   modelDir: string;
@@ -39,15 +44,7 @@ async function bed(t: TestContext): Promise<Bed> {
     t.after(() => model.dispose());
     source ??= readAdapterWeights(model);
     const damage: DamageReport[] = [];
-    const serving = new ServingAdapters({
-      model,
-      stateDir,
-      keep: 10,
-      logger: silentLogger,
-      onChange: () => undefined,
-      onDamage: (report) => damage.push(report),
-    });
-    await serving.restore();
+    const serving = await restoredServing(model, stateDir, damage);
     return { serving, model, damage };
   };
   await open();
