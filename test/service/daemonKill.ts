@@ -37,8 +37,10 @@ export interface DaemonKillResult {
   offGrid: number[];
 }
 
-/** Starts `adaptd run` on Kafka; resolves once it logs that it is ready. */
-function startChild(env: Record<string, string>): Promise<{ child: ChildProcess; log: string[] }> {
+/** Starts `adaptd run` with `env` over this environment; resolves once it logs that it is ready. */
+export function startChild(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; log: string[] }> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -66,7 +68,8 @@ function startChild(env: Record<string, string>): Promise<{ child: ChildProcess;
   );
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+/** Sends `signal` to a daemon child and waits for it to exit. */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
