@@ -118,6 +118,8 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
   const began = performance.now();
   let rowsSent = 0;
   let lastTs = Date.now();
+  /** Rows in each message sent, in order (short when fewer rows were due in a tick). */
+  const messageRows: number[] = [];
   const scrape = async (): Promise<string> => {
     try {
       return await (await fetch(`${base}/metrics`)).text();
@@ -181,6 +183,7 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
             sentInPhase += 1;
             return row;
           });
+          messageRows.push(count);
           const payload = JSON.stringify(count === 1 ? rows[0] : { samples: rows });
           sends.push(client.publishAsync(options.topic, payload, { qos: 1 }));
         }
@@ -227,5 +230,16 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
   const final = samples.at(-1)!;
   // Rows the daemon never took: lost before it (a broker queue overflowing) or still on the way.
   const rowsNotTaken = rowsSent - (final.rowsAccepted - samples[0]!.rowsAccepted);
-  return { samples, summaries, final, rowsSent, rowsNotTaken };
+  return { samples, summaries, final, rowsSent, rowsNotTaken, messageRows };
+}
+
+/** How many of the last messages sent (rows per message, in send order) hold the last `rows`. */
+export function lastMessagesHolding(messageRows: readonly number[], rows: number): number {
+  let held = 0;
+  let messages = 0;
+  for (let i = messageRows.length - 1; i >= 0 && held < rows; i -= 1) {
+    held += messageRows[i]!;
+    messages += 1;
+  }
+  return messages;
 }
