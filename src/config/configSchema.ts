@@ -73,6 +73,18 @@ export const formats = {
       }
     },
   },
+  kafkaSessionMs: {
+    name: 'kafka-session-ms',
+    validate(value: unknown): void {
+      if (!Number.isInteger(value) || (value as number) < 6000 || (value as number) > 1_800_000) {
+        throw new Error(
+          "must be a whole number of ms from 6000 to 1800000 (the brokers' default " +
+            'group.min.session.timeout.ms and group.max.session.timeout.ms)',
+        );
+      }
+    },
+    coerce: (value: string): number => Number(value),
+  },
   ratio: {
     name: 'ratio',
     validate(value: unknown): void {
@@ -285,6 +297,12 @@ export const configSchema = {
       format: Boolean,
       default: false,
       env: 'ADAPTD_KAFKA_FROM_BEGINNING',
+    },
+    sessionTimeoutMs: {
+      doc: 'Consumer group session timeout (ms): how long the brokers wait for a silent daemon (one killed, or cut off) before its partitions go to the next member, such as the same daemon restarted',
+      format: 'kafka-session-ms',
+      default: 30000,
+      env: 'ADAPTD_KAFKA_SESSION_TIMEOUT_MS',
     },
     tls: {
       doc: 'Connect to the brokers over TLS (SSL or SASL_SSL listeners)',

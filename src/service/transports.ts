@@ -85,6 +85,7 @@ export async function createTransports(
       machine,
       groupId,
       fromBeginning: config.kafka.fromBeginning,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       // A backlog (after a restart) arrives at full speed: unsettled records are held to what
       // the inference queue can take, a window per `stride` one-row records, or windows drop.
       maxUnsettled: Math.max(

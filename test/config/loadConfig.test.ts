@@ -53,6 +53,7 @@ describe('loadConfig', () => {
               ADAPTD_MACHINE_ID: 'mill 1',
               ADAPTD_HTTP_PORT: '70000',
               ADAPTD_LOG_LEVEL: 'loud',
+              ADAPTD_KAFKA_SESSION_TIMEOUT_MS: '1000',
             },
           }),
         (error: unknown) => {
@@ -60,6 +61,7 @@ describe('loadConfig', () => {
           assert.match(error.message, /machine\.id: must be 1 to 64 .* value was "mill 1"/);
           assert.match(error.message, /http\.port: .*value was 70000/);
           assert.match(error.message, /log\.level: must be one of .*value was "loud"/);
+          assert.match(error.message, /kafka\.sessionTimeoutMs: .*from 6000 .*value was 1000/);
           return true;
         },
       );

@@ -134,6 +134,8 @@ export async function daemonKillLoop(options: DaemonKillOptions): Promise<Daemon
       ADAPTD_KAFKA_TOPIC_PREFIX: prefix,
       ADAPTD_KAFKA_GROUP_ID: uniqueName('adaptd'),
       ADAPTD_KAFKA_FROM_BEGINNING: 'true',
+      // A restart takes over the killed daemon's partitions once its session has expired.
+      ADAPTD_KAFKA_SESSION_TIMEOUT_MS: '6000',
       ADAPTD_STATE_DIR: options.stateDir,
       ADAPTD_HTTP_PORT: '0',
       ADAPTD_LOG_LEVEL: 'info',

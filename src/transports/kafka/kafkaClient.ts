@@ -37,6 +37,11 @@ export interface SubscribeOptions {
   readonly topics: readonly string[];
   /** Where a group without a committed offset starts: the oldest record, or only new ones. */
   readonly fromBeginning: boolean;
+  /**
+   * How long the group waits for a silent member before reassigning its partitions (ms); a
+   * killed daemon's restart waits up to this long for its partitions.
+   */
+  readonly sessionTimeoutMs?: number;
   /** Called once if the member failed for good and will not rejoin; the caller restarts it. */
   readonly onFailure?: (error: AdaptdError) => void;
   /**

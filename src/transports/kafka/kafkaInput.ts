@@ -37,6 +37,8 @@ export interface KafkaInputOptions {
   /** One group per machine, so each machine's daemon reads every record once. */
   readonly groupId: string;
   readonly fromBeginning: boolean;
+  /** The group session timeout (ms); the client's default when unset. */
+  readonly sessionTimeoutMs?: number;
   readonly streams?: readonly InputStream[];
   /** Partitions of an input topic that does not exist yet. */
   readonly partitions?: number;
@@ -94,7 +96,7 @@ export class KafkaInput implements InputSource {
   }
 
   async start(): Promise<void> {
-    const { client, topics, groupId, fromBeginning, partitions } = this.options;
+    const { client, topics, groupId, fromBeginning, partitions, sessionTimeoutMs } = this.options;
     const names = (this.options.streams ?? INPUT_STREAMS).map((stream) => topics.topic(stream));
     await client.connect();
     try {
@@ -104,6 +106,7 @@ export class KafkaInput implements InputSource {
           groupId,
           topics: names,
           fromBeginning,
+          ...(sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs }),
           onFailure: (error) => {
             this.failed = true;
             this.events.error(error);

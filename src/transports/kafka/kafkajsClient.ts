@@ -131,7 +131,14 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async subscribe(options: SubscribeOptions, handler: RecordHandler): Promise<KafkaSubscription> {
-    const consumer = this.kafka.consumer({ groupId: options.groupId });
+    const session = options.sessionTimeoutMs;
+    const consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      // Heartbeats at a third of the session at most (kafkajs' default is 3 s in a 30 s one).
+      ...(session === undefined
+        ? {}
+        : { sessionTimeout: session, heartbeatInterval: Math.min(3000, Math.floor(session / 3)) }),
+    });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (payload.restart) {
         options.onReachable?.(false);
