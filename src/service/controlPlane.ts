@@ -10,6 +10,7 @@ import { OffsetStore, OFFSETS_FILE, offsetsDocument, parseOffsets } from '../sta
 import { StateStore, type DamageReport, type StateGeneration } from '../state/stateStore.js';
 import type { InputEvent } from '../transports/inputSource.js';
 import type { OutputSink } from '../transports/outputSink.js';
+import { withDeadline } from '../util/deadline.js';
 import type { Component } from './lifecycle.js';
 
 /** Part of the daemon whose state goes into each generation, e.g. the learning loop. */
@@ -185,10 +186,7 @@ export class ControlPlane {
     const handler = this.handler;
     this.handler = undefined;
     if (handler !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
-      await Promise.race([handler.idle(), grace]);
-      clearTimeout(timer);
+      await withDeadline(handler.idle(), STOP_GRACE_MS, () => undefined);
     }
     await this.snapshot().catch((error: unknown) => {
       this.log.error({ err: error }, 'last state generation not written');

@@ -1,5 +1,6 @@
 import { AdaptdError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { withDeadline } from '../util/deadline.js';
 
 /** A part of the daemon that can be started and stopped. */
 export interface Component {
@@ -81,7 +82,15 @@ export class Lifecycle {
     while (this.started.length > 0) {
       const component = this.started.pop()!;
       try {
-        await withTimeout(component.stop(), this.stopTimeoutMs, component.name);
+        await withDeadline(component.stop(), this.stopTimeoutMs, () => {
+          throw new AdaptdError(
+            'SERVICE_FAILED',
+            `${component.name} did not stop within ${this.stopTimeoutMs} ms`,
+            {
+              context: { component: component.name, ms: this.stopTimeoutMs },
+            },
+          );
+        });
         this.log.info({ part: component.name }, 'stopped');
       } catch (error) {
         failures.push(error);
@@ -94,25 +103,5 @@ export class Lifecycle {
         context: { failures: failures.map(String) },
       });
     }
-  }
-}
-
-async function withTimeout(promise: Promise<void>, ms: number, name: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AdaptdError('SERVICE_FAILED', `${name} did not stop within ${ms} ms`, {
-            context: { component: name, ms },
-          }),
-        ),
-      ms,
-    );
-  });
-  try {
-    await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -4,6 +4,7 @@ import type { OutputSink } from '../transports/outputSink.js';
 import { BrokerWatch, formatSeconds, type BrokerOutage } from './brokerWatch.js';
 import type { Check } from './httpServer.js';
 import type { Transports } from './transports.js';
+import { withDeadline } from '../util/deadline.js';
 
 /** Longest a status message may hold up a start or stop. */
 const STATUS_PUBLISH_TIMEOUT_MS = 2000;
@@ -69,20 +70,13 @@ export class StatusReporter {
       session: this.options.session,
       ts: Date.now(),
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.log.warn({ state }, 'status not published: the broker did not take it in time');
-        resolve();
-      }, STATUS_PUBLISH_TIMEOUT_MS);
-    });
-    await Promise.race([
+    await withDeadline(
       this.output
         .publish('status', status)
         .catch((error: unknown) => this.log.warn({ err: error, state }, 'status not published')),
-      timeout,
-    ]);
-    clearTimeout(timer);
+      STATUS_PUBLISH_TIMEOUT_MS,
+      () => this.log.warn({ state }, 'status not published: the broker did not take it in time'),
+    );
   }
 
   /** An outage ended: its length counted, logged, and said on the status and events topics. */
