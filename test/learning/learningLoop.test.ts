@@ -1,79 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from 'prom-client';
-import { LearningLoop, type LearningSettings } from '../../src/learning/learningLoop.js';
-import { silentLogger } from '../../src/log.js';
-import { DaemonMetrics } from '../../src/metrics/daemonMetrics.js';
 import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
 import type { Reject } from '../../src/transports/inputSource.js';
-import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
 import type { GcodeLine } from '../../src/windows/gcodeTimeline.js';
-import { quietRows, shiftedRows, syntheticDriftDocument } from '../drift/driftDocumentFixture.js';
+import { quietRows, shiftedRows } from '../drift/driftDocumentFixture.js';
 import { FakeOutput } from '../pipeline/fakes.js';
-import { TINY_HEADS } from '../support/tinyBundle.js';
 import { seriesValue } from '../service/daemonBed.js';
 import { withDeadline } from '../support/deadline.js';
+import { T0, learningBed, scoredWindow } from './loopFixture.js';
 
-const T0 = 1_700_000_000_000;
-const shape = { length: 4, channels: 2, contextSize: 3, units: 4 };
 const origin = { transport: 'mqtt', topic: 'adaptd/mill-1/labels' } as const;
-
-function setup(overrides: Partial<LearningSettings> = {}) {
-  const registry = new Registry();
-  const metrics = new DaemonMetrics(registry, {
-    version: 't',
-    modelVersion: 'm',
-    backend: 'cpu',
-    heads: TINY_HEADS,
-    defaultMetrics: false,
-  });
-  const output = new FakeOutput([]);
-  const loop = new LearningLoop(
-    {
-      heads: TINY_HEADS,
-      shape,
-      drift: syntheticDriftDocument(),
-      ert: 100,
-      sustainWindows: 5,
-      domain: { intervalWindows: 0, windows: 64, permutations: 3 },
-      bufferWindows: 500,
-      holdout: { blockMs: 60_000, every: 0 },
-      maxLabelRanges: 16,
-      fromGcode: true,
-      ...overrides,
-    },
-    { output, metrics, logger: silentLogger, now: () => T0 },
-  );
-  return { loop, output, registry };
-}
+const setup = learningBed;
 
 let next = 0;
 
 /** Lets the fake output's publications land. */
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A scored window 1 s long, one per second from T0, with the given embedding and lines. */
-function scored(embedding: number[], gcode: Array<GcodeLine | undefined> = []): Prediction {
-  const k = (next += 1);
-  const from = T0 + k * 1000;
-  return {
-    window: {
-      id: `w${k}`,
-      from,
-      to: from + 750,
-      x: new Float32Array(8),
-      mask: Float32Array.of(1, 1),
-      context: new Float32Array(3),
-      gcode: gcode.length === 0 ? [undefined, undefined, undefined, undefined] : gcode,
-      doneThrough: from + 750,
-      cutAt: from + 800,
-    },
-    results: {},
-    payload: {} as PredictionMessage,
-    latencyMs: 1,
-    embedding: Float32Array.from(embedding),
-  };
-}
+/** The next scored window, one per second from T0, with the given embedding and lines. */
+const scored = (embedding: number[], gcode: Array<GcodeLine | undefined> = []): Prediction =>
+  scoredWindow((next += 1), embedding, { gcode });
 
 const published = (output: FakeOutput, stream: string) =>
   output.published

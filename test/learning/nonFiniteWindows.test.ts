@@ -1,64 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Registry } from 'prom-client';
-import { LearningLoop } from '../../src/learning/learningLoop.js';
-import { silentLogger } from '../../src/log.js';
-import { DaemonMetrics } from '../../src/metrics/daemonMetrics.js';
-import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
-import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
-import { quietRows, syntheticDriftDocument } from '../drift/driftDocumentFixture.js';
-import { FakeOutput } from '../pipeline/fakes.js';
+import { quietRows } from '../drift/driftDocumentFixture.js';
 import { seriesValue } from '../service/daemonBed.js';
-import { TINY_HEADS } from '../support/tinyBundle.js';
+import { learningBed, scoredWindow } from './loopFixture.js';
 
-const T0 = 1_700_000_000_000;
-
-function scored(k: number, embedding: ArrayLike<number>, x = new Float32Array(8)): Prediction {
-  const from = T0 + k * 1000;
-  return {
-    window: {
-      id: `w${k}`,
-      from,
-      to: from + 750,
-      x,
-      mask: Float32Array.of(1, 1),
-      context: new Float32Array(3),
-      gcode: [undefined, undefined, undefined, undefined],
-      doneThrough: from + 750,
-      cutAt: from + 800,
-    },
-    results: {},
-    payload: {} as PredictionMessage,
-    latencyMs: 1,
-    embedding: Float32Array.from(embedding),
-  };
-}
+const scored = (k: number, embedding: ArrayLike<number>, x?: Float32Array) =>
+  scoredWindow(k, embedding, { x });
 
 describe('non-finite windows', () => {
   it('never reach the drift statistic, the training buffer or the prototypes', async () => {
-    const registry = new Registry();
-    const metrics = new DaemonMetrics(registry, {
-      version: 't',
-      modelVersion: 'm',
-      backend: 'cpu',
-      heads: TINY_HEADS,
-      defaultMetrics: false,
-    });
-    const loop = new LearningLoop(
-      {
-        heads: TINY_HEADS,
-        shape: { length: 4, channels: 2, contextSize: 3, units: 4 },
-        drift: syntheticDriftDocument(),
-        ert: 100,
-        sustainWindows: 5,
-        domain: { intervalWindows: 0, windows: 64, permutations: 3 },
-        bufferWindows: 500,
-        holdout: { blockMs: 60_000, every: 0 },
-        maxLabelRanges: 16,
-        fromGcode: true,
-      },
-      { output: new FakeOutput([]), metrics, logger: silentLogger, now: () => T0 },
-    );
+    const { loop, registry } = learningBed();
     const rows = quietRows(24);
     const bad = [
       scored(100, [Number.NaN, 0, 0, 0]),

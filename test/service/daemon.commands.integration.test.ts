@@ -1,49 +1,37 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { signCommand } from '../../src/control/commandSignature.js';
 import type { CommandMessage } from '../../src/transports/messages/commandMessage.js';
 import type { ReplyMessage } from '../../src/transports/messages/replyMessage.js';
-import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
-import { quietFor } from '../transports/collector.js';
 import { NORMALISER, SCHEMA } from '../windows/fixtures.js';
 import { bedConfig, seriesValue, startDaemon } from './daemonBed.js';
+import { mqttMachine } from './mqttMachine.js';
 
 const MACHINE = 'mill-cmd';
 const SECRET = 'integration-command-secret-0123456789';
 
 /** An operator's client: publishes commands, collects the replies by request id. */
 async function operator(t: TestContext, prefix: string) {
-  const client: MqttClient = await connectAsync(service('mqtt'), {
-    clientId: uniqueName('operator'),
-    reconnectPeriod: 0,
-  });
-  t.after(() => client.endAsync(true));
-  const topic = (stream: string) => `${prefix}/${MACHINE}/${stream}`;
-  const replies: ReplyMessage[] = [];
-  client.on('message', (_topic, payload) => {
-    replies.push(JSON.parse(payload.toString('utf8')) as ReplyMessage);
-  });
-  await client.subscribeAsync(topic('replies'), { qos: 1 });
+  const client = await mqttMachine(t, prefix, MACHINE, 'operator');
+  await client.subscribe('replies');
+  const replies = () => client.received('replies') as unknown as ReplyMessage[];
   const statuses = (requestId: string) =>
-    replies.filter((r) => r.requestId === requestId).map((r) => r.status);
+    replies()
+      .filter((r) => r.requestId === requestId)
+      .map((r) => r.status);
   return {
     replies,
     statuses,
-    send: (command: CommandMessage, retain = false) =>
-      client.publishAsync(topic('commands'), JSON.stringify(command), { qos: 1, retain }),
-    clearRetained: () => client.publishAsync(topic('commands'), '', { qos: 1, retain: true }),
-    async waitFor(requestId: string, count: number) {
-      await withDeadline(
-        (async () => {
-          while (statuses(requestId).length < count) await quietFor(20);
-        })(),
+    send: (command: CommandMessage, retain = false) => client.publish('commands', command, retain),
+    clearRetained: () => client.raw('commands', '', true),
+    waitFor: (requestId: string, count: number) =>
+      client.until(
+        () => statuses(requestId).length >= count,
         20_000,
-        `${count} replies to ${requestId} (${statuses(requestId).join(', ')} so far)`,
-      );
-    },
+        () => `${count} replies to ${requestId} (${statuses(requestId).join(', ')} so far)`,
+      ),
   };
 }
 
@@ -76,19 +64,19 @@ describe('commands over the real mosquitto', { skip: servicesSkip() }, () => {
       );
       await op.waitFor('retained-1', 1);
       assert.deepEqual(op.statuses('retained-1'), ['rejected']);
-      assert.equal(op.replies.find((r) => r.requestId === 'retained-1')?.reason, 'retained');
+      assert.equal(op.replies().find((r) => r.requestId === 'retained-1')?.reason, 'retained');
       await op.clearRetained();
 
       // The retained freeze changed nothing: status says not frozen.
       await op.send(signCommand(command('status', 'status-1'), SECRET));
       await op.waitFor('status-1', 3);
       assert.deepEqual(op.statuses('status-1'), ['accepted', 'in_progress', 'succeeded']);
-      assert.equal(op.replies.at(-1)?.detail?.frozen, false, 'not frozen by the retained one');
+      assert.equal(op.replies().at(-1)?.detail?.frozen, false, 'not frozen by the retained one');
 
       await op.send(signCommand(command('freeze', 'freeze-1'), SECRET));
       await op.waitFor('freeze-1', 3);
       assert.deepEqual(op.statuses('freeze-1'), ['accepted', 'in_progress', 'succeeded']);
-      assert.equal(op.replies.at(-1)?.detail?.frozen, true);
+      assert.equal(op.replies().at(-1)?.detail?.frozen, true);
 
       const unsigned = command('unfreeze', 'unsigned-1');
       await op.send(unsigned);
@@ -99,7 +87,7 @@ describe('commands over the real mosquitto', { skip: servicesSkip() }, () => {
       await op.waitFor('unsigned-1', 1);
       await op.waitFor('bad-1', 1);
       for (const id of ['unsigned-1', 'bad-1']) {
-        const reply = op.replies.find((r) => r.requestId === id);
+        const reply = op.replies().find((r) => r.requestId === id);
         assert.equal(reply?.status, 'rejected', id);
         assert.equal(reply?.reason, 'unauthenticated', id);
       }
@@ -117,13 +105,13 @@ describe('commands over the real mosquitto', { skip: servicesSkip() }, () => {
       // Still frozen: neither refused unfreeze changed anything.
       await op.send(signCommand(command('status', 'status-2'), SECRET));
       await op.waitFor('status-2', 3);
-      assert.equal(op.replies.at(-1)?.detail?.frozen, true);
+      assert.equal(op.replies().at(-1)?.detail?.frozen, true);
 
       // A snapshot writes a state generation.
       await op.send(signCommand(command('snapshot', 'snap-1'), SECRET));
       await op.waitFor('snap-1', 3);
       assert.equal(op.statuses('snap-1').at(-1), 'succeeded');
-      assert.match(String(op.replies.at(-1)?.detail?.path), /generations\/g0{11}1$/);
+      assert.match(String(op.replies().at(-1)?.detail?.path), /generations\/g0{11}1$/);
 
       const exposition = await (await fetch(`${base}/metrics`)).text();
       const value = (series: string) => seriesValue(exposition, series);

@@ -1,9 +1,8 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { parseDriftDocument } from '../../src/drift/driftDocument.js';
 import { defaultDataDir, listRuns } from '../../src/data/runCatalog.js';
 import type { RunFrame } from '../../src/data/runFrame.js';
@@ -14,46 +13,28 @@ import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { quietFor } from '../transports/collector.js';
 import { bedConfig, promtoolCheck, seriesValue, startDaemon } from './daemonBed.js';
+import { mqttMachine, type MqttMachine } from './mqttMachine.js';
 
 const MACHINE = 'mill-drift';
 const MODEL = 'models/s1-standard';
 
-/** The machine's side: publishes recorded rows, collects the drift and events topics. */
-async function machineClient(t: TestContext, prefix: string) {
-  const client: MqttClient = await connectAsync(service('mqtt'), {
-    clientId: uniqueName('machine'),
-    reconnectPeriod: 0,
-  });
-  t.after(() => client.endAsync(true));
-  const received = new Map<string, Array<Record<string, unknown>>>();
-  client.on('message', (topic, payload) => {
-    const stream = topic.slice(`${prefix}/${MACHINE}/`.length);
-    const parsed = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-    received.set(stream, [...(received.get(stream) ?? []), parsed]);
-  });
-  const topic = (stream: string) => `${prefix}/${MACHINE}/${stream}`;
-  await client.subscribeAsync([topic('drift'), topic('events'), topic('deadletter')], { qos: 1 });
-  return {
-    received: (stream: string) => received.get(stream) ?? [],
-    publish: (stream: string, payload: unknown) =>
-      client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 }),
-    /**
-     * Publishes a run as the machine would, rows stamped from `startTs`, 32 rows a message;
-     * `transform` may change each sample (a shifted sensor). Returns the last row's time.
-     */
-    async replay(frame: RunFrame, startTs: number, transform = (s: SensorSample) => s) {
-      let last = startTs;
-      for (const step of runSteps(frame, startTs, 32)) {
-        for (const line of step.gcode) {
-          await client.publishAsync(topic('gcode'), JSON.stringify(line), { qos: 1 });
-        }
-        const samples = step.samples.map(transform);
-        await client.publishAsync(topic('sensors'), JSON.stringify({ samples }), { qos: 1 });
-        last = step.dueTs;
-      }
-      return last;
-    },
-  };
+/**
+ * Publishes a run as the machine would, rows stamped from `startTs`, 32 rows a message;
+ * `transform` may change each sample (a shifted sensor). Returns the last row's time.
+ */
+async function replay(
+  machine: MqttMachine,
+  frame: RunFrame,
+  startTs: number,
+  transform = (s: SensorSample) => s,
+): Promise<number> {
+  let last = startTs;
+  for (const step of runSteps(frame, startTs, 32)) {
+    for (const line of step.gcode) await machine.publish('gcode', line);
+    await machine.publish('sensors', { samples: step.samples.map(transform) });
+    last = step.dueTs;
+  }
+  return last;
 }
 
 /** Sensor channels (board channels and motor currents) tripled: a strongly drifted sensor. */
@@ -80,7 +61,8 @@ describe('drift in the daemon over the real mosquitto', { skip: servicesSkip() }
       const frames = await Promise.all(runs.map((run) => readRun(run)));
 
       const prefix = `adaptd-it/${uniqueName('drift')}`;
-      const machine = await machineClient(t, prefix);
+      const machine = await mqttMachine(t, prefix, MACHINE);
+      await machine.subscribe('drift', 'events', 'deadletter');
       const { daemon, predictions, base } = await startDaemon(
         t,
         bedConfig({
@@ -101,7 +83,7 @@ describe('drift in the daemon over the real mosquitto', { skip: servicesSkip() }
 
       // Held-out source runs back to back, 5 s apart, as the calibration's replay check did.
       let ts = Date.now() - 6 * 3_600_000;
-      for (const frame of frames) ts = (await machine.replay(frame, ts)) + 5000;
+      for (const frame of frames) ts = (await replay(machine, frame, ts)) + 5000;
       const settle = async () => {
         let seen = -1;
         while (predictions.items.length !== seen) {
@@ -129,7 +111,7 @@ describe('drift in the daemon over the real mosquitto', { skip: servicesSkip() }
       );
 
       // The same runs again with every sensor channel tripled: drift of the machine itself.
-      for (const frame of frames) ts = (await machine.replay(frame, ts, tripled)) + 5000;
+      for (const frame of frames) ts = (await replay(machine, frame, ts, tripled)) + 5000;
       await withDeadline(settle(), 120_000, 'the shifted windows scored');
       await withDeadline(
         (async () => {

@@ -1,10 +1,7 @@
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectAsync, type MqttClient } from 'mqtt';
-import type { InputPublisher } from '../../src/transports/inputPublisher.js';
-import type { InputPayloads } from '../../src/transports/messages/payloadSchemas.js';
+import { connectAsync } from 'mqtt';
 import type { PredictionMessage } from '../../src/transports/messages/predictionMessage.js';
-import type { InputStream } from '../../src/transports/messages/streams.js';
 import { replayRuns } from '../../src/transports/replay/replay.js';
 import { withDeadline } from '../support/deadline.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
@@ -18,47 +15,10 @@ import {
   seriesValue,
   startDaemon,
 } from './daemonBed.js';
+import { mqttMachine } from './mqttMachine.js';
 import { expectedWindows, recordedRunAndModel } from './expectedWindows.js';
 
 const MACHINE = 'mill-it';
-
-/** A plain MQTT client as the machine's side: publishes inputs, collects one output stream. */
-async function machineClient(t: TestContext, prefix: string) {
-  const client: MqttClient = await connectAsync(service('mqtt'), {
-    clientId: uniqueName('machine'),
-    reconnectPeriod: 0,
-  });
-  t.after(() => client.endAsync(true));
-  const received = new Map<string, unknown[]>();
-  client.on('message', (topic, payload) => {
-    const stream = topic.slice(`${prefix}/${MACHINE}/`.length);
-    received.set(stream, [...(received.get(stream) ?? []), JSON.parse(payload.toString('utf8'))]);
-  });
-  const topic = (stream: string) => `${prefix}/${MACHINE}/${stream}`;
-  const publisher: InputPublisher = {
-    start: () => Promise.resolve(),
-    stop: () => Promise.resolve(),
-    async publish<S extends InputStream>(stream: S, payload: InputPayloads[S]) {
-      await client.publishAsync(topic(stream), JSON.stringify(payload), { qos: 1 });
-    },
-  };
-  return {
-    publisher,
-    raw: (stream: string, payload: string | Buffer) =>
-      client.publishAsync(topic(stream), payload, { qos: 1 }),
-    subscribe: (stream: string) => client.subscribeAsync(topic(stream), { qos: 1 }),
-    received: (stream: string) => received.get(stream) ?? [],
-    async waitFor(stream: string, count: number, ms: number) {
-      await withDeadline(
-        (async () => {
-          while ((received.get(stream)?.length ?? 0) < count) await quietFor(20);
-        })(),
-        ms,
-        `${count} ${stream} messages (${received.get(stream)?.length ?? 0} so far)`,
-      );
-    },
-  };
-}
 
 describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () => {
   it(
@@ -67,7 +27,7 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
     async (t) => {
       const { info, frame, schema, normaliser, bundle } = await recordedRunAndModel(t);
       const prefix = `adaptd-it/${uniqueName('replay')}`;
-      const machine = await machineClient(t, prefix);
+      const machine = await mqttMachine(t, prefix, MACHINE);
       await machine.subscribe('predictions');
       const { predictions, base } = await startDaemon(
         t,
@@ -122,7 +82,7 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
       const prefix = `adaptd-it/${uniqueName('rejects')}`;
-      const machine = await machineClient(t, prefix);
+      const machine = await mqttMachine(t, prefix, MACHINE);
       await machine.subscribe('deadletter');
       const { base } = await startDaemon(
         t,
@@ -175,7 +135,7 @@ describe('adaptd daemon over the real mosquitto', { skip: servicesSkip() }, () =
       const bundle = await saveTinyBundle(SCHEMA, NORMALISER);
       t.after(() => bundle.cleanup());
       const prefix = `adaptd-it/${uniqueName('restart')}`;
-      const machine = await machineClient(t, prefix);
+      const machine = await mqttMachine(t, prefix, MACHINE);
       await machine.subscribe('predictions');
       const config = bedConfig({
         ADAPTD_MACHINE_ID: MACHINE,

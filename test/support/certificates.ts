@@ -24,8 +24,12 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   await run('openssl', args, { cwd: dir, timeout: 60_000 });
 }
 
-/** A key (PKCS#8, unencrypted, RSA so that Kafka's PEM keystore reads it) and a signed cert. */
-async function issue(dir: string, name: string, subject: string, ca: string, ext?: string) {
+/**
+ * A fresh key (PKCS#8, unencrypted, RSA so that Kafka's PEM keystore reads it) with either a
+ * signing request (name.csr) or, self-signed, a certificate (name.crt).
+ */
+async function newKey(dir: string, name: string, subject: string, selfSigned: boolean) {
+  const out = selfSigned ? ['-x509', '-days', '1', '-out', `${name}.crt`] : ['-out', `${name}.csr`];
   await openssl(dir, [
     'req',
     '-newkey',
@@ -33,11 +37,15 @@ async function issue(dir: string, name: string, subject: string, ca: string, ext
     '-nodes',
     '-keyout',
     `${name}.key`,
-    '-out',
-    `${name}.csr`,
     '-subj',
     subject,
+    ...out,
   ]);
+}
+
+/** A key and a certificate signed by `ca`, with the extensions in the file `ext` if given. */
+async function issue(dir: string, name: string, subject: string, ca: string, ext?: string) {
+  await newKey(dir, name, subject, false);
   await openssl(dir, [
     'x509',
     '-req',
@@ -56,30 +64,12 @@ async function issue(dir: string, name: string, subject: string, ca: string, ext
   ]);
 }
 
-async function selfSigned(dir: string, name: string, subject: string): Promise<void> {
-  await openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-subj',
-    subject,
-  ]);
-}
-
 /** Makes fresh certificates in a temp folder removed when the test ends. */
 export async function makeCertificates(t: { after: (fn: () => unknown) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'adaptd-certs-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await selfSigned(dir, 'ca', '/CN=adaptd test CA');
-  await selfSigned(dir, 'stranger-ca', '/CN=someone else');
+  await newKey(dir, 'ca', '/CN=adaptd test CA', true);
+  await newKey(dir, 'stranger-ca', '/CN=someone else', true);
   const ext = join(dir, 'server.ext');
   await writeFile(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
   await issue(dir, 'server', '/CN=localhost', 'ca', ext);
