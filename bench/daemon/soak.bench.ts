@@ -12,9 +12,7 @@
  * Run: npm run bench:soak [-- --rows 500000]
  * Writes bench/results/soak/soak.{json,md}.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +26,7 @@ import { replayRuns } from '../../src/transports/replay/replay.js';
 import { selectRuns } from '../../src/transports/replay/selectRuns.js';
 import { startAdaptLoad } from '../compare/adaptLoadProcess.js';
 import { fixed, machineInfo, median, writeResults } from '../support/benchSupport.js';
+import { cpuSeconds, rssMb, startDaemonProcess } from '../support/daemonProcess.js';
 import { benchBroker } from '../support/mosquitto.js';
 
 const { values } = parseArgs({
@@ -59,47 +58,19 @@ const tag = `${process.pid}-${Date.now().toString(36)}`;
 const MACHINE = 'mill-soak';
 const PREFIX = `adaptd-soak/${tag}`;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 1/100 s). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
-
 const mosquitto = await benchBroker();
 const stateDir = await mkdtemp(join(tmpdir(), 'adaptd-soak-state-'));
-const httpPort = await freePort();
-const daemon = spawn(process.execPath, [...process.execArgv, 'src/cli/main.ts', 'run'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: {
-    ...process.env,
-    ADAPTD_MODEL_DIR: values.model,
-    ADAPTD_MACHINE_ID: MACHINE,
-    ADAPTD_MQTT_URL: mosquitto.url,
-    ADAPTD_MQTT_TOPIC_PREFIX: PREFIX,
-    ADAPTD_MQTT_CLIENT_ID: `adaptd-soak-${tag}`,
-    ADAPTD_HTTP_HOST: '127.0.0.1',
-    ADAPTD_HTTP_PORT: String(httpPort),
-    ADAPTD_STATE_DIR: stateDir,
-    ADAPTD_LOG_LEVEL: 'warn',
-  },
+const daemon = await startDaemonProcess({
+  ADAPTD_MODEL_DIR: values.model!,
+  ADAPTD_MACHINE_ID: MACHINE,
+  ADAPTD_MQTT_URL: mosquitto.url,
+  ADAPTD_MQTT_TOPIC_PREFIX: PREFIX,
+  ADAPTD_MQTT_CLIENT_ID: `adaptd-soak-${tag}`,
+  ADAPTD_STATE_DIR: stateDir,
+  ADAPTD_LOG_LEVEL: 'warn',
 });
-const daemonExited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
 // Whatever happens to this process, the daemon and the training process end with it.
-const children: { kill(): void }[] = [daemon];
+const children: { kill(): void }[] = [];
 process.once('exit', () => children.forEach((child) => child.kill()));
 
 /** The daemon's own counters from /metrics (a fresh connection each time, a few tries). */
@@ -107,13 +78,13 @@ async function scrape(): Promise<Record<string, number>> {
   let text = '';
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`, {
+      const res = await fetch(`${daemon.base}/metrics`, {
         headers: { connection: 'close' },
       });
       text = await res.text();
       break;
     } catch (error) {
-      if (attempt >= 5 || daemon.exitCode !== null) throw error;
+      if (attempt >= 5 || daemon.child.exitCode !== null) throw error;
       await sleep(500);
     }
   }
@@ -125,16 +96,6 @@ async function scrape(): Promise<Record<string, number>> {
   const dropped = /^adaptd_buffer_dropped_total\{[^}]*\} (\S+)$/gm;
   out.dropped = [...text.matchAll(dropped)].reduce((sum, m) => sum + Number(m[1]), 0);
   return out;
-}
-for (let attempt = 0; ; attempt += 1) {
-  try {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
-    if (res.ok) break;
-  } catch {
-    // not listening yet
-  }
-  if (attempt > 600) throw new Error('the daemon did not get ready in 2 minutes');
-  await sleep(200);
 }
 const publisher = new MqttInputPublisher({
   connection: { url: mosquitto.url },
@@ -176,8 +137,8 @@ const sample = async () => {
     rowsPublished: published,
     rows: metrics.adaptd_rows_total!,
     windows: metrics.adaptd_windows_total!,
-    rssMb: await rssMb(daemon.pid!),
-    cpuSeconds: await cpuSeconds(daemon.pid!),
+    rssMb: await rssMb(daemon.pid),
+    cpuSeconds: await cpuSeconds(daemon.pid),
     tensors: metrics.adaptd_tensors!,
     trainerRssMb: await rssMb(load.pid).catch(() => Number.NaN),
     adaptationRounds: load.rounds.length,
@@ -232,8 +193,8 @@ await sample();
 const final = await scrape();
 await load.stop();
 await publisher.stop();
-daemon.kill('SIGTERM');
-await daemonExited;
+daemon.child.kill('SIGTERM');
+await daemon.exited;
 await mosquitto.stop();
 await rm(stateDir, { recursive: true, force: true });
 

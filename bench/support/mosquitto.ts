@@ -1,19 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync } from 'mqtt';
+import { freePort } from './daemonProcess.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export interface Broker {
   url: string;
@@ -22,9 +14,10 @@ export interface Broker {
 
 /**
  * The broker the daemon benches use: BENCH_MQTT_URL when set, else a private mosquitto on a
- * free loopback port (as scripts/services/mosquitto.sh starts one), stopped by the caller.
+ * free loopback port (as scripts/services/mosquitto.sh starts one), with `extraConfig` lines
+ * added to its configuration, stopped by the caller.
  */
-export async function benchBroker(): Promise<Broker> {
+export async function benchBroker(extraConfig: readonly string[] = []): Promise<Broker> {
   if (process.env.BENCH_MQTT_URL !== undefined) {
     return { url: process.env.BENCH_MQTT_URL, stop: () => Promise.resolve() };
   }
@@ -32,7 +25,9 @@ export async function benchBroker(): Promise<Broker> {
   const port = await freePort();
   await writeFile(
     join(dir, 'mosquitto.conf'),
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', ...extraConfig]
+      .map((line) => `${line}\n`)
+      .join(''),
   );
   const child: ChildProcess = spawn(process.env.MOSQUITTO_BIN ?? 'mosquitto', [
     '-c',

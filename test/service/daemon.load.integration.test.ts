@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { driveLoad, lastMessagesHolding } from '../support/loadDriver.js';
+import { driveLoad, inProcessTarget, lastMessagesHolding } from '../support/loadDriver.js';
 import { service, servicesSkip, uniqueName } from '../support/services.js';
 import { saveTinyBundle } from '../support/tinyBundle.js';
 import { NORMALISER, SCHEMA, sample } from '../windows/fixtures.js';
@@ -38,7 +38,7 @@ describe(
         );
         const tensorsBefore = tf.memory().numTensors;
         const run = await driveLoad({
-          daemon,
+          target: inProcessTarget(daemon),
           url: service('mqtt'),
           topic: `${prefix}/${MACHINE}/sensors`,
           rowsPerMessage: 8,

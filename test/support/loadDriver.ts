@@ -4,9 +4,8 @@
  * lag from a window's last row to its prediction. Used by bench/daemon/load.bench.ts (ten
  * minutes at twice the sustained rate) and by its short version among the tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
 import { connectAsync } from 'mqtt';
-import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
 import type { Daemon } from '../../src/service/daemon.js';
 
 export interface LoadPhase {
@@ -15,8 +14,72 @@ export interface LoadPhase {
   readonly seconds: number;
 }
 
+/** The daemon under load, in this process or in its own. */
+export interface LoadTarget {
+  /** http://host:port of its /metrics. */
+  readonly base: string;
+  /**
+   * Calls `listener` with the time stamp of each predicted window's last row, from now on;
+   * resolves to what stops it.
+   */
+  watchPredictions(listener: (windowEnd: number) => void): Promise<() => Promise<void>>;
+  /** Its resident set and V8 heap in use, MB (NaN where it cannot be read). */
+  memory(exposition: string): Promise<{ rssMb: number; heapMb: number }>;
+}
+
+/** A daemon started in this process: predictions from its stream, memory from this process. */
+export function inProcessTarget(daemon: Daemon): LoadTarget {
+  return {
+    base: `http://127.0.0.1:${daemon.httpAddress().port}`,
+    watchPredictions(listener) {
+      const subscription = daemon.predictions$.subscribe((p) => listener(p.window.to));
+      return Promise.resolve(() => Promise.resolve(subscription.unsubscribe()));
+    },
+    memory() {
+      const { rss, heapUsed } = process.memoryUsage();
+      return Promise.resolve({ rssMb: rss / 2 ** 20, heapMb: heapUsed / 2 ** 20 });
+    },
+  };
+}
+
+/**
+ * `adaptd run` in a process of its own: predictions heard on its MQTT predictions topic,
+ * the resident set from /proc/PID/status, the heap from its Node.js metrics when exported.
+ */
+export function processTarget(options: {
+  readonly pid: number;
+  readonly base: string;
+  readonly url: string;
+  readonly predictionsTopic: string;
+}): LoadTarget {
+  return {
+    base: options.base,
+    async watchPredictions(listener) {
+      const client = await connectAsync(options.url, {
+        clientId: `adaptd-load-sub-${process.pid}-${Date.now().toString(36)}`,
+        reconnectPeriod: 0,
+      });
+      client.on('message', (_topic, payload) => {
+        const { windowEnd } = JSON.parse(payload.toString('utf8')) as { windowEnd: number };
+        listener(windowEnd);
+      });
+      await client.subscribeAsync(options.predictionsTopic, { qos: 0 });
+      return () => client.endAsync();
+    },
+    async memory(exposition) {
+      const status = await readFile(`/proc/${options.pid}/status`, 'utf8');
+      const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
+      const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(exposition)?.[1];
+      return {
+        rssMb: rssKb / 1024,
+        heapMb: heap === undefined ? Number.NaN : Number(heap) / 2 ** 20,
+      };
+    },
+  };
+}
+
 export interface LoadOptions {
-  readonly daemon: Daemon;
+  readonly target: LoadTarget;
   /** The broker and the daemon's sensors topic. */
   readonly url: string;
   readonly topic: string;
@@ -89,8 +152,8 @@ export function metricSum(exposition: string, name: string): number {
  * phase has been sent and the daemon has worked off what it took (or `drainMs` passed).
  */
 export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
-  const { daemon } = options;
-  const base = `http://127.0.0.1:${daemon.httpAddress().port}`;
+  const { target } = options;
+  const base = target.base;
   const client = await connectAsync(options.url, {
     clientId: `adaptd-load-${process.pid}-${Date.now().toString(36)}`,
     reconnectPeriod: 0,
@@ -101,10 +164,10 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
   // When each row was handed to the client, by its time stamp, in stamp order; a row is
   // forgotten once a window ends at or after it.
   const sentAt = new Map<number, number>();
-  const subscription = daemon.predictions$.subscribe((p: Prediction) => {
-    const sent = sentAt.get(p.window.to);
+  const unwatch = await target.watchPredictions((windowEnd) => {
+    const sent = sentAt.get(windowEnd);
     for (const ts of sentAt.keys()) {
-      if (ts > p.window.to) break;
+      if (ts > windowEnd) break;
       sentAt.delete(ts);
     }
     if (sent === undefined) return;
@@ -131,7 +194,7 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
   const sample = async (): Promise<LoadSample> => {
     const text = await scrape();
     const interval = lags.splice(0).sort((a, b) => a - b);
-    const memory = process.memoryUsage();
+    const memory = await target.memory(text);
     const taken: LoadSample = {
       phase,
       at: (performance.now() - began) / 1000,
@@ -143,9 +206,9 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
       rowsDropped: metricSum(text, 'adaptd_buffer_dropped_total'),
       bufferedRows: metricSum(text, 'adaptd_buffer_rows'),
       unsettled: metricSum(text, 'adaptd_unsettled_messages'),
-      rssMb: memory.rss / 2 ** 20,
-      heapMb: memory.heapUsed / 2 ** 20,
-      tensors: tf.memory().numTensors,
+      rssMb: memory.rssMb,
+      heapMb: memory.heapMb,
+      tensors: metricSum(text, 'adaptd_tensors'),
       lagMsP50: quantile(interval, 0.5),
       lagMsP99: quantile(interval, 0.99),
     };
@@ -224,7 +287,7 @@ export async function driveLoad(options: LoadOptions, drainMs = 60_000) {
     }
   } finally {
     clearInterval(sampler);
-    subscription.unsubscribe();
+    await unwatch();
     await client.endAsync();
   }
   const final = samples.at(-1)!;
