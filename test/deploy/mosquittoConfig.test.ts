@@ -1,11 +1,12 @@
 import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { makeCertificates } from '../support/certificates.js';
 import { service, servicesSkip } from '../support/services.js';
 import { withDeadline } from '../support/deadline.js';
 import { runTool } from './runTool.js';
@@ -16,55 +17,6 @@ type User = keyof typeof USERS;
 async function must(command: string, args: string[], cwd: string): Promise<void> {
   const result = await runTool(command, args, { cwd });
   assert.equal(result.code, 0, `${command} ${args.join(' ')}: ${result.stderr}`);
-}
-
-/** A CA and a server certificate for 127.0.0.1, made fresh for the run. */
-async function makeCertificates(dir: string): Promise<void> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await must(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=adaptd test CA',
-    ],
-    dir,
-  );
-  await must(
-    'openssl',
-    ['req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1'],
-    dir,
-  );
-  await writeFile(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  await must(
-    'openssl',
-    [
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.crt',
-      '-days',
-      '1',
-      '-extfile',
-      'san.ext',
-    ],
-    dir,
-  );
 }
 
 /** deploy/mosquitto's config with its paths moved into `dir` and the listener on `port`. */
@@ -104,9 +56,14 @@ describe('deploy/mosquitto with the real broker', { skip: servicesSkip() }, () =
   let url: string;
   let ca: Buffer;
 
+  const cleanups: Array<() => unknown> = [];
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'adaptd-mosquitto-'));
-    await makeCertificates(dir);
+    const certificates = await makeCertificates({ after: (fn) => cleanups.push(fn) });
+    for (const file of ['ca.crt', 'server.crt', 'server.key']) {
+      await copyFile(join(certificates.dir, file), join(dir, file));
+    }
     await must('cp', ['deploy/mosquitto/adaptd.acl', join(dir, 'adaptd.acl')], process.cwd());
     for (const [user, password] of Object.entries(USERS)) {
       const create = user === 'adaptd-mill-1' ? ['-c'] : [];
@@ -134,8 +91,14 @@ describe('deploy/mosquitto with the real broker', { skip: servicesSkip() }, () =
   });
 
   after(async () => {
-    broker?.kill();
+    // mosquitto writes its persistence file as it exits: the folder goes once it has.
+    if (broker !== undefined && broker.exitCode === null && broker.signalCode === null) {
+      const exited = new Promise((resolve) => broker.once('exit', resolve));
+      broker.kill();
+      await exited;
+    }
     await rm(dir, { recursive: true, force: true });
+    for (const cleanup of cleanups) await cleanup();
   });
 
   function options(user?: User, password?: string): IClientOptions {
