@@ -19,7 +19,7 @@ import type { Trainer } from '../../src/adaptation/childTrainer.js';
 import type { ShadowEvidence } from '../../src/adaptation/promotionGate.js';
 import type { TrainingResult } from '../../src/adaptation/trainingProtocol.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { isAdaptdError } from '../../src/errors.js';
+import { AdaptdError, isAdaptdError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { DaemonMetrics } from '../../src/metrics/daemonMetrics.js';
 import { loadModelBundle } from '../../src/model/modelBundle.js';
@@ -176,6 +176,25 @@ describe('AdaptationController', () => {
       exposition,
       /adaptd_shadow_balanced_accuracy_ratio\{model="challenger",set="target"\} 0.5/,
       'shadow scores exported',
+    );
+  });
+
+  it('reports a run whose training stopped on a non-finite loss as failed; the champion serves', async (t) => {
+    const trainer = new FakeTrainer(() => {
+      throw new AdaptdError('TRAINING_FAILED', 'alignment loss became NaN at step 3');
+    });
+    const b = await bed(t, trainer);
+    const outcome = await b.controller.readapt(request);
+    assert.equal(outcome.result, 'failed', `outcome ${JSON.stringify(outcome)}`);
+    assert.match(outcome.reason ?? '', /loss became NaN at step 3/, 'the reason is the loss');
+    assert.equal(b.controller.status().adapterVersion, null, 'the source still serves');
+    assert.ok(sameWeights(readAdapterWeights(b.model), b.source), 'serving weights unchanged');
+    const failed = b.events.find((e) => e.kind === 'adaptation.failed');
+    assert.match(JSON.stringify(failed), /became NaN/, 'the failed event carries the reason');
+    assert.match(
+      await b.registry.metrics(),
+      /adaptd_adaptation_runs_total\{trigger="command",result="failed"\} 1/,
+      'the run is counted as failed',
     );
   });
 

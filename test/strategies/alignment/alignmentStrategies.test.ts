@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { isAdaptdError } from '../../../src/errors.js';
 import type { SensorModel } from '../../../src/model/sensorModel.js';
 import type { LabelledWindows } from '../../../src/model/training/windowBatch.js';
 import { coralAlignment } from '../../../src/strategies/alignment/coralAlignment.js';
@@ -90,6 +91,30 @@ describe('alignment strategies on a shifted task', () => {
       assert.equal(tf.memory().numTensors, tensors, 'tensors left behind');
       t.diagnostic(`${strategy.name}: MMD^2 ${gap.toFixed(4)}, unadapted ${baseGap.toFixed(4)}`);
       assert.ok(gap < share * baseGap, `gap ${gap} against ${baseGap} unadapted`);
+      for (const [name, values] of snapshot) {
+        assert.deepEqual(weights(base).get(name), values, `base ${name} changed`);
+      }
+    });
+  }
+
+  for (const strategy of [mmdAlignment, dann]) {
+    it(`${strategy.name} stops at the first non-finite loss and reports it, leaking nothing`, async () => {
+      const snapshot = weights(base);
+      const tensors = tf.memory().numTensors;
+      // Every gathered batch carries a NaN: the first step's loss is not finite.
+      const poisoned: LabelledWindows = {
+        ...data.target,
+        gather(indices) {
+          const batch = data.target.gather(indices);
+          batch.x[0] = Number.NaN;
+          return batch;
+        },
+      };
+      await assert.rejects(
+        strategy.adapt(base, OPERATION, { ...data, target: poisoned }, { ...OPTIONS, steps: 5 }),
+        (e) => isAdaptdError(e, 'TRAINING_FAILED') && /loss became NaN at step 0/.test(e.message),
+      );
+      assert.equal(tf.memory().numTensors, tensors, 'tensors left behind by the aborted run');
       for (const [name, values] of snapshot) {
         assert.deepEqual(weights(base).get(name), values, `base ${name} changed`);
       }
