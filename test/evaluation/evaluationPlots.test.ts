@@ -26,6 +26,26 @@ describe('evaluation plots', () => {
     assert.ok(spread('x') > spread('y'), 'PC 1 should carry the widest axis');
   });
 
+  it('leaves out a unit that is constant on the fitted set instead of failing to scale it', () => {
+    const units = 3;
+    const values = embeddings(100, units, 0, 2);
+    for (let i = 0; i < 100; i += 1) values[i * units + 2] = 0.25; // a unit that never fires
+    const without = Float32Array.from(
+      { length: 100 * 2 },
+      (_, i) => values[Math.floor(i / 2) * units + (i % 2)]!,
+    );
+    const [points] = projectPca(values, units, [values]);
+    const [expected] = projectPca(without, 2, [without]);
+    assert.equal(points!.length, 100);
+    for (let i = 0; i < 100; i += 1) {
+      assert.ok(
+        Math.abs(points![i]!.x - expected![i]!.x) < 1e-9 &&
+          Math.abs(points![i]!.y - expected![i]!.y) < 1e-9,
+        `point ${i} differs from the projection without the constant unit`,
+      );
+    }
+  });
+
   it('renders every picture of a small evaluation as SVG', async () => {
     const cells = [0, 5].flatMap((shots) =>
       ['mmd', 'prototypes'].map((strategy) => ({
