@@ -78,3 +78,37 @@ export function argmaxRows(values: ArrayLike<number>, classes: number): Int32Arr
   }
   return out;
 }
+
+/**
+ * A causal vote within each run: every row takes the class of the mean probabilities of
+ * its run's rows up to and including itself. For a label that stays the same for a whole
+ * run (the operation of a program), as a daemon could do from the program's first window.
+ * `runs` gives each row's run; a run's rows must come in recorded order.
+ */
+export function causalRunVote(
+  probabilities: ArrayLike<number>,
+  runs: ArrayLike<number>,
+  classes: number,
+): Int32Array {
+  const rows = probabilities.length / classes;
+  if (runs.length !== rows) {
+    throw new RangeError(`${runs.length} run ids for ${rows} rows of probabilities`);
+  }
+  const out = new Int32Array(rows);
+  const sums = new Map<number, Float64Array>();
+  for (let r = 0; r < rows; r += 1) {
+    const run = runs[r]!;
+    let sum = sums.get(run);
+    if (sum === undefined) {
+      sum = new Float64Array(classes);
+      sums.set(run, sum);
+    }
+    let best = 0;
+    for (let c = 0; c < classes; c += 1) {
+      sum[c]! += probabilities[r * classes + c]!;
+      if (sum[c]! > sum[best]!) best = c;
+    }
+    out[r] = best;
+  }
+  return out;
+}

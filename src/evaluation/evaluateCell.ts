@@ -1,7 +1,7 @@
 import type { SensorModel } from '../model/sensorModel.js';
 import type { LabelledWindows } from '../model/training/windowBatch.js';
 import type { AdaptedPredictor, TransferStrategy } from '../strategies/strategy.js';
-import { argmaxRows, scoreClassification } from './classificationScores.js';
+import { argmaxRows, causalRunVote, scoreClassification } from './classificationScores.js';
 import { drawShots } from './drawShots.js';
 import type { ScenarioWindows } from './scenarioWindows.js';
 import { subsetWindows, withoutTargetLabels } from './windowViews.js';
@@ -13,6 +13,11 @@ export interface CellResult {
   shots: number;
   /** Balanced accuracy on the target test runs (never seen by the strategy). */
   test: number;
+  /**
+   * Balanced accuracy on the target test runs when each window takes the class of the mean
+   * probabilities of its run's windows so far (`causalRunVote`); window tasks only.
+   */
+  testRunVote?: number;
   /** Balanced accuracy on the held-back labelled target runs (for model selection). */
   check: number;
   /** Mean prediction entropy on the unlabelled target adaptation windows (label-free). */
@@ -52,9 +57,30 @@ export async function balancedAccuracy(
   classes: number,
   stride = 16,
 ): Promise<number> {
+  return (await testScores(predictor, windows, head, step, classes, stride)).balancedAccuracy;
+}
+
+/**
+ * Balanced accuracy of the predictions, and for a window task on windows whose runs are
+ * known, the same after a causal vote within each run.
+ */
+export async function testScores(
+  predictor: Pick<AdaptedPredictor, 'predict'>,
+  windows: LabelledWindows,
+  head: string,
+  step: boolean,
+  classes: number,
+  stride = 16,
+): Promise<{ balancedAccuracy: number; runVote?: number }> {
   const probabilities = await predictor.predict(windows);
   const { truth, predicted } = scoredRows(probabilities, windows, head, step, classes, stride);
-  return scoreClassification(truth, predicted, classes).balancedAccuracy;
+  const { balancedAccuracy } = scoreClassification(truth, predicted, classes);
+  if (step || windows.run === undefined) return { balancedAccuracy };
+  const voted = causalRunVote(probabilities, windows.run, classes);
+  return {
+    balancedAccuracy,
+    runVote: scoreClassification(truth, voted, classes).balancedAccuracy,
+  };
 }
 
 function meanEntropy(probabilities: Float32Array, classes: number): number {
@@ -101,7 +127,7 @@ export async function evaluateCell(
     { seed: options.seed, steps: options.steps },
   );
   try {
-    const test = await balancedAccuracy(predictor, data.targetTest, head, step, classes.length);
+    const scores = await testScores(predictor, data.targetTest, head, step, classes.length);
     const check = await balancedAccuracy(predictor, data.targetCheck, head, step, classes.length);
     const entropy = meanEntropy(await predictor.predict(data.targetAdapt), classes.length);
     await capture?.(predictor, shotPositions);
@@ -110,7 +136,8 @@ export async function evaluateCell(
       strategy: strategy.name,
       seed: options.seed,
       shots: options.shots,
-      test,
+      test: scores.balancedAccuracy,
+      ...(scores.runVote === undefined ? {} : { testRunVote: scores.runVote }),
       check,
       entropy,
       trainableParameters: predictor.trainableParameters,

@@ -2,7 +2,7 @@ import type { ScenarioName } from '../data/scenarios.js';
 import { isAdaptdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { findStrategy } from '../strategies/registry.js';
-import { balancedAccuracy, evaluateCell, type CellResult } from './evaluateCell.js';
+import { balancedAccuracy, evaluateCell, testScores, type CellResult } from './evaluateCell.js';
 import type { EmbeddingSnapshot } from './plots/evaluationPlots.js';
 import { RunLibrary, scenarioWindows, type ScenarioWindows } from './scenarioWindows.js';
 import { subsetWindows, windowClass } from './windowViews.js';
@@ -26,6 +26,8 @@ export interface ReferenceResult {
   seed: number;
   /** The source model's own head on the target test runs. */
   sourceOnly: number;
+  /** The same after a causal vote within each target test run (window tasks). */
+  sourceOnlyRunVote?: number;
   /** The same head on held-out source runs. */
   sourceHeldOut: number;
   /** The oracle strategy trained on all labelled target adaptation windows, on the test runs. */
@@ -131,10 +133,18 @@ export async function runEvaluation(
           set = data.targetTest,
         ): Promise<number> =>
           balancedAccuracy(predictor, set, data.head, data.step, head.classes.length);
+        const sourceOnly = await testScores(
+          reference,
+          data.targetTest,
+          data.head,
+          data.step,
+          head.classes.length,
+        );
         const row: ReferenceResult = {
           scenario,
           seed,
-          sourceOnly: await score(reference),
+          sourceOnly: sourceOnly.balancedAccuracy,
+          ...(sourceOnly.runVote === undefined ? {} : { sourceOnlyRunVote: sourceOnly.runVote }),
           sourceHeldOut: await score(reference, data.sourceVal),
         };
         if (plan.oracle !== undefined) {

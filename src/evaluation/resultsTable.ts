@@ -50,6 +50,39 @@ function selectionRows(results: EvaluationResults, scenario: string): string[] {
   return rows;
 }
 
+/**
+ * The same cells after a causal vote within each target test run, for the cells that have
+ * it (window tasks, evaluated since the vote was added); none if no cell has it.
+ */
+function runVoteRows(results: EvaluationResults, scenario: string): string[] {
+  const { plan } = results;
+  const voted = (cells: CellResult[]): number[] =>
+    cells.flatMap((c) => (c.testRunVote === undefined ? [] : [c.testRunVote]));
+  const refs = results.references.flatMap((r) =>
+    r.scenario === scenario && r.sourceOnlyRunVote !== undefined ? [r.sourceOnlyRunVote] : [],
+  );
+  const rows: string[] = [];
+  for (const strategy of plan.strategies) {
+    const cells = plan.shots.map((shots) => voted(cellsOf(results, scenario, strategy, shots)));
+    if (cells.every((c) => c.length === 0)) continue;
+    rows.push(`| ${strategy} | ${cells.map((c) => meanAndSpread(c)).join(' | ')} |`);
+  }
+  if (rows.length === 0 && refs.length === 0) return [];
+  return [
+    '',
+    "Each window voted within its run (the class of the mean probabilities of the run's windows " +
+      'up to and including it; the operation and the tool do not change while a run lasts), ' +
+      'mean ± standard deviation over the seeds that have it:',
+    '',
+    `| strategy | ${plan.shots.map((s) => `${s} shots`).join(' | ')} |`,
+    `| --- |${plan.shots.map(() => ' --- |').join('')}`,
+    ...(refs.length === 0
+      ? []
+      : [`| source only | ${plan.shots.map(() => meanAndSpread(refs)).join(' | ')} |`]),
+    ...rows,
+  ];
+}
+
 /** The Markdown results: balanced accuracy on target test runs, mean ± standard deviation over seeds. */
 export function resultsTable(results: EvaluationResults, command: string): string {
   const { plan } = results;
@@ -87,6 +120,8 @@ export function resultsTable(results: EvaluationResults, command: string): strin
       );
     }
     lines.push(
+      '',
+      ...runVoteRows(results, scenario),
       '',
       `Source model on held-out source runs: ${meanAndSpread(refs.map((r) => r.sourceHeldOut))}.`,
       '',

@@ -84,15 +84,15 @@ export async function scenarioWindows(
     splitScenario(scenario, runs, seed, { liveBoards }),
     trainedOn === undefined ? undefined : new Set(Object.keys(trainedOn)),
   );
-  const view = (part: RunInfo[]): LabelledWindows =>
-    labelledWindows(
-      buildWindowSet(
-        part.map((run) => library.frame(run)),
-        bundle.schema,
-        bundle.normaliser,
-        bundle.window,
-      ),
+  const view = (part: RunInfo[]): LabelledWindows => {
+    const set = buildWindowSet(
+      part.map((run) => library.frame(run)),
+      bundle.schema,
+      bundle.normaliser,
+      bundle.window,
     );
+    return { ...labelledWindows(set), run: set.windowRun };
+  };
   const task = SCENARIOS[scenario].task;
   return {
     split,

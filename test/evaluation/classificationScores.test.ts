@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmaxRows, scoreClassification } from '../../src/evaluation/classificationScores.js';
+import {
+  argmaxRows,
+  causalRunVote,
+  scoreClassification,
+} from '../../src/evaluation/classificationScores.js';
 
 describe('scoreClassification', () => {
   it('matches hand-computed figures', () => {
@@ -27,5 +31,21 @@ describe('scoreClassification', () => {
 
   it('takes the arg max of each row', () => {
     assert.deepEqual(Array.from(argmaxRows([0.1, 0.9, 0.5, 0.2, 0.3, 0.1], 2)), [1, 0, 0]);
+  });
+});
+
+describe('causalRunVote', () => {
+  it('gives each row the class of its run so far, never looking ahead or across runs', () => {
+    // Run 0: a wrong first window, then two confident right ones; run 1 starts afresh.
+    const probabilities = [0.6, 0.4, 0.1, 0.9, 0.2, 0.8, 0.9, 0.1, 0.3, 0.7];
+    const runs = [0, 0, 0, 1, 1];
+    // Row 1 of run 0: sums 0.7 and 1.3, class 1. Row 0 of run 1 ignores run 0's sums.
+    assert.deepEqual(Array.from(causalRunVote(probabilities, runs, 2)), [0, 1, 1, 0, 0]);
+    // Without the vote the last row of run 1 would be class 1; its run's first row outweighs it.
+    assert.deepEqual(Array.from(argmaxRows(probabilities, 2)), [0, 1, 1, 0, 1]);
+  });
+
+  it('refuses run ids that do not match the rows', () => {
+    assert.throws(() => causalRunVote([0.5, 0.5, 0.2, 0.8], [0], 2), RangeError);
   });
 });

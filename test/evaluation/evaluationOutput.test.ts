@@ -69,6 +69,28 @@ describe('evaluation output', () => {
     }
   });
 
+  it('adds the run-vote table only when cells carry the vote', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'adaptd-eval-'));
+    try {
+      await writeResults(out, 'adaptd evaluate', results(), false);
+      assert.doesNotMatch(await readFile(join(out, 'results.md'), 'utf8'), /voted within its run/);
+      const voted = results();
+      voted.cells[0]!.testRunVote = 0.75;
+      voted.references[0]!.sourceOnlyRunVote = 0.4;
+      await writeResults(out, 'adaptd evaluate', voted, false);
+      const md = await readFile(join(out, 'results.md'), 'utf8');
+      assert.match(md, /voted within its run/);
+      assert.match(md, /\| source only \| 0\.400 \| 0\.400 \|/);
+      assert.match(md, /\| linear-probe \| 0\.750 \| - \|/);
+      const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as {
+        cells: { testRunVote?: number }[];
+      };
+      assert.equal(json.cells[0]!.testRunVote, 0.75);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('names source models by their modalities when they are not the default ones', () => {
     assert.equal(sourceModelName('s2-face-tool'), 's2-face-tool');
     assert.equal(

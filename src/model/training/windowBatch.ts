@@ -17,6 +17,11 @@ export interface LabelledWindows {
    * -1 where unknown.
    */
   labels: Record<string, Int32Array>;
+  /**
+   * Where known, the index of the run each window was cut from; a run's windows come in
+   * the order they were recorded.
+   */
+  run?: Int32Array;
 }
 
 /** The labels of `batch` for one head: one per window, or `length` per window for step heads. */
