@@ -69,7 +69,6 @@ function runVoteRows(results: EvaluationResults, scenario: string): string[] {
   }
   if (rows.length === 0 && refs.length === 0) return [];
   return [
-    '',
     "Each window voted within its run (the class of the mean probabilities of the run's windows " +
       'up to and including it; the operation and the tool do not change while a run lasts), ' +
       'mean ± standard deviation over the seeds that have it:',
@@ -80,6 +79,7 @@ function runVoteRows(results: EvaluationResults, scenario: string): string[] {
       ? []
       : [`| source only | ${plan.shots.map(() => meanAndSpread(refs)).join(' | ')} |`]),
     ...rows,
+    '',
   ];
 }
 
@@ -122,7 +122,6 @@ export function resultsTable(results: EvaluationResults, command: string): strin
     lines.push(
       '',
       ...runVoteRows(results, scenario),
-      '',
       `Source model on held-out source runs: ${meanAndSpread(refs.map((r) => r.sourceHeldOut))}.`,
       '',
       'Model selection (test score of the strategy chosen per seed):',
