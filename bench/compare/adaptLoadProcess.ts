@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -14,15 +15,16 @@ export interface AdaptLoad {
 
 /**
  * Starts bench/compare/adaptLoad.ts with this process's Node flags (the tsx loader) and
- * resolves once it has loaded its buffer. It runs at the bench's own niceness, not 10 below
- * as the engine's ChildTrainer puts it below the daemon: the benches themselves run under
- * nice 10 on a shared machine, and a further 10 starved the rounds completely there.
+ * resolves once it has loaded its buffer. `niceness` is added to the bench's own: 0 by
+ * default (the benches run under nice 10, and on a shared machine a further 10 starved the
+ * rounds completely); 10 puts it below the daemon as the engine's ChildTrainer does.
  */
-export async function startAdaptLoad(modelDir: string): Promise<AdaptLoad> {
+export async function startAdaptLoad(modelDir: string, niceness = 0): Promise<AdaptLoad> {
   const flags = process.execArgv.filter((f) => !f.startsWith('--test') && !f.startsWith('--cpu'));
   const child = spawn(process.execPath, [...flags, SCRIPT, modelDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (niceness > 0) setPriority(child.pid!, Math.min(19, getPriority() + niceness));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const rounds: number[] = [];
   const lines = createInterface({ input: child.stdout });

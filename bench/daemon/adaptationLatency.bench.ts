@@ -2,7 +2,8 @@
  * Window latency of the running daemon while its own adaptation engine trains, against the same
  * replay with no run. The daemon serves the committed model over a private mosquitto; recorded
  * runs are replayed at BENCH_SPEED times real time (paced, as a fleet of machines would send
- * them, not a flood). After a fill phase, phases alternate: idle, then adapting (one
+ * them, not a flood) by a publisher in a process of its own (bench/support/replayChild.ts), so
+ * this process's heap and event loop are the daemon's. After a fill phase, phases alternate: idle, then adapting (one
  * `readapt` after another, back to back, through the daemon's ControlTarget, i.e. exactly what
  * a command starts: snapshot of the target buffer, forked training process at niceness 10,
  * shadow scoring, gate). Reports latency (window cut to prediction published) p50, p99 and max
@@ -15,26 +16,19 @@
  * BENCH_REPEATS (2), BENCH_STEPS (adaptation steps, default the config's 100), ADAPTD_MODEL_DIR,
  * ADAPTD_DATA_DIR.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { connectAsync } from 'mqtt';
 import type { AdaptationOutcome } from '../../src/control/controlTarget.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { defaultDataDir, listRuns, type RunInfo } from '../../src/data/runCatalog.js';
-import type { RunFrame } from '../../src/data/runFrame.js';
-import { readRun } from '../../src/data/runReader.js';
 import { silentLogger } from '../../src/log.js';
 import type { Prediction } from '../../src/pipeline/inferenceWorker.js';
 import { Daemon } from '../../src/service/daemon.js';
 import { createTransports } from '../../src/service/transports.js';
-import { MqttTopics } from '../../src/transports/messages/topics.js';
-import { MqttInputPublisher } from '../../src/transports/mqtt/mqttInputPublisher.js';
-import { replayRuns } from '../../src/transports/replay/replay.js';
 import { machineInfo, median, quantile, writeResults } from '../support/benchSupport.js';
+import { benchBroker } from '../support/mosquitto.js';
+import { startReplayProcess } from '../support/replayProcess.js';
 
 const runIds = (
   process.env.BENCH_RUNS ?? 'face150025_002,pocket150025_002,adaptive150025_007'
@@ -45,57 +39,16 @@ const MACHINE = 'mill-bench';
 const tag = `${process.pid}-${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A private mosquitto on a free loopback port, unless BENCH_MQTT_URL names a broker. */
-async function broker(): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (process.env.BENCH_MQTT_URL !== undefined) {
-    return { url: process.env.BENCH_MQTT_URL, stop: () => Promise.resolve() };
-  }
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  const dir = await mkdtemp(join(tmpdir(), 'adaptd-bench-mq-'));
-  await writeFile(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\n`);
-  const child = spawn(process.env.MOSQUITTO_BIN ?? 'mosquitto', ['-c', join(dir, 'm.conf')], {
-    stdio: 'ignore',
-  });
-  const url = `mqtt://127.0.0.1:${port}`;
-  for (;;) {
-    const up = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 500 }).then(
-      (client) => client.endAsync().then(() => true),
-      () => false,
-    );
-    if (up) break;
-    await sleep(100);
-  }
-  return {
-    url,
-    async stop() {
-      child.kill('SIGTERM');
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 const machine = await machineInfo();
-const all = await listRuns(defaultDataDir());
-const runs = runIds.map((id) => {
-  const run = all.find((r) => r.id === id);
-  if (run === undefined) throw new Error(`no run ${id} in ${defaultDataDir()}`);
-  return run;
-});
-const frames = new Map<string, RunFrame>();
-for (const run of runs) frames.set(run.id, await readRun(run));
-const read = (run: RunInfo) => Promise.resolve(frames.get(run.id)!);
-
-const mosquitto = await broker();
+const mosquitto = await benchBroker();
+const prefix = `adaptd-bench/${tag}`;
 const stateDir = await mkdtemp(join(tmpdir(), 'adaptd-bench-state-'));
 const config = loadConfig({
   env: {
     ...process.env,
     ADAPTD_MACHINE_ID: MACHINE,
     ADAPTD_MQTT_URL: mosquitto.url,
-    ADAPTD_MQTT_TOPIC_PREFIX: `adaptd-bench/${tag}`,
+    ADAPTD_MQTT_TOPIC_PREFIX: prefix,
     ADAPTD_MQTT_CLIENT_ID: `adaptd-bench-${tag}`,
     ADAPTD_HTTP_PORT: '0',
     ADAPTD_STATE_DIR: stateDir,
@@ -117,13 +70,14 @@ const daemon = new Daemon({
   transports: createTransports,
 });
 await daemon.start();
-const publisher = new MqttInputPublisher({
-  connection: { url: mosquitto.url },
-  clientId: `bench-pub-${tag}`,
-  topics: new MqttTopics(`adaptd-bench/${tag}`, MACHINE),
-  logger: silentLogger,
+// The publisher, with the runs read into its memory, in a process of its own: the daemon's
+// heap, garbage collections and event loop here are the daemon's alone.
+const publisher = await startReplayProcess({
+  url: mosquitto.url,
+  machine: MACHINE,
+  runIds,
+  prefixes: [prefix],
 });
-await publisher.start();
 
 let lastPrediction = performance.now();
 daemon.predictions$.subscribe(() => (lastPrediction = performance.now()));
@@ -138,7 +92,7 @@ async function drained(): Promise<void> {
 
 let nextStart = Math.floor((Date.now() - 12 * 3_600_000) / 3_600_000) * 3_600_000;
 async function replay(): Promise<void> {
-  const result = await replayRuns({ runs, publisher, speed, startMs: nextStart, read });
+  const result = await publisher.replay({ prefix, speed, startMs: nextStart });
   nextStart = result.nextStartMs + 60_000;
 }
 
