@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { childNodeFlags } from '../support/daemonProcess.js';
 
 const SCRIPT = fileURLToPath(new URL('./adaptLoad.ts', import.meta.url));
 
@@ -20,8 +21,7 @@ export interface AdaptLoad {
  * rounds completely); 10 puts it below the daemon as the engine's ChildTrainer does.
  */
 export async function startAdaptLoad(modelDir: string, niceness = 0): Promise<AdaptLoad> {
-  const flags = process.execArgv.filter((f) => !f.startsWith('--test') && !f.startsWith('--cpu'));
-  const child = spawn(process.execPath, [...flags, SCRIPT, modelDir], {
+  const child = spawn(process.execPath, [...childNodeFlags(), SCRIPT, modelDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (niceness > 0) setPriority(child.pid!, Math.min(19, getPriority() + niceness));

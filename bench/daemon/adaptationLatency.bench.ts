@@ -3,12 +3,12 @@
  * replay with no run. The daemon serves the committed model over a private mosquitto; recorded
  * runs are replayed at BENCH_SPEED times real time (paced, as a fleet of machines would send
  * them, not a flood) by a publisher in a process of its own (bench/support/replayChild.ts), so
- * this process's heap and event loop are the daemon's. After a fill phase, phases alternate: idle, then adapting (one
- * `readapt` after another, back to back, through the daemon's ControlTarget, i.e. exactly what
- * a command starts: snapshot of the target buffer, forked training process at niceness 10,
- * shadow scoring, gate). Reports latency (window cut to prediction published) p50, p99 and max
- * per phase, medians over repeats, the rounds run and how each ended, and the event-loop delay
- * p99. Writes bench/results/adaptation/adaptation.{json,md} and prints the Markdown.
+ * this process's heap and event loop are the daemon's. After a fill phase, phases alternate:
+ * idle, then adapting (one `readapt` after another, back to back, through the daemon's
+ * ControlTarget, i.e. exactly what a command starts: snapshot of the target buffer, forked
+ * training process at niceness 10, shadow scoring, gate). Reports latency (window cut to
+ * prediction published) p50, p99 and max per phase, medians over repeats, the rounds run and
+ * how each ended, and the event-loop delay p99. Writes bench/results/adaptation/adaptation.{json,md} and prints the Markdown.
  *
  * Run: npx tsx bench/daemon/adaptationLatency.bench.ts
  * Env: BENCH_MQTT_URL (default: a private mosquitto on a free loopback port), BENCH_RUNS

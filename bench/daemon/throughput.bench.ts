@@ -20,9 +20,8 @@
  * BENCH_RUNS (default runs 001 to 003 of pocket, face, adaptive and pocket150025),
  * BENCH_REPEATS (3), BENCH_ADAPTING (1; 0 measures idle only), BENCH_ADAPT_NICE (10: the
  * training process runs that much nicer than the daemon, as the engine starts it; 0 puts them
- * level), BENCH_SPEED (max; a number
- * paces the replay at that multiple of real time and writes bench/results/daemon-paced/ instead,
- * for latency below saturation), ADAPTD_MODEL_DIR,
+ * level), BENCH_SPEED (max; a number paces the replay at that multiple of real time and writes
+ * bench/results/daemon-paced/ instead, for latency below saturation), ADAPTD_MODEL_DIR,
  * ADAPTD_DATA_DIR.
  */
 import { connectAsync } from 'mqtt';
@@ -109,7 +108,6 @@ async function throughDaemon(daemon: Daemon, publisher: ReplayProcess, batchRows
     latencyMsP50: quantile(latencies, 0.5),
     latencyMsP99: quantile(latencies, 0.99),
     latencyMsMax: latencies.at(-1) ?? Number.NaN,
-    gcPauses: gcPauses.length,
     gcPausesOver10Ms: gcPauses.filter((ms) => ms > 10).length,
     gcPauseMsMax: Math.max(0, ...gcPauses),
     loopDelayMsP99: loopDelay.percentile(99) / 1e6,

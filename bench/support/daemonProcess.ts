@@ -15,6 +15,14 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * This process's Node flags (the tsx loader) for a bench child, without the test runner's and
+ * the CPU profiler's, which belong to this process only.
+ */
+export function childNodeFlags(): string[] {
+  return process.execArgv.filter((f) => !f.startsWith('--test') && !f.startsWith('--cpu'));
+}
+
 /** User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 1/100 s). */
 export async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -1,10 +1,9 @@
 /**
  * The replay publisher of bench/daemon/throughput.bench.ts, in a process of its own, so that
  * the recorded runs, their JSON encoding and the publishing share neither the daemon's heap,
- * its garbage collections nor its CPU time. Reads the runs once, says `ready`, then takes one
- * request a line on stdin ({"prefix","batchRows","startMs","speed"}) and answers each with one
- * line of JSON ({"samples","nextStartMs"}) once the replay is published. Ends when stdin closes. Its
- * publishers, one per topic prefix, are connected before it says `ready`.
+ * its garbage collections nor its CPU time. Reads the runs once, connects a publisher per topic
+ * prefix, says `ready`, then takes one ReplayRequest a line on stdin and answers each with one
+ * ReplayAnswer line once the replay is published. Ends when stdin closes.
  *
  * Run by bench/support/replayProcess.ts:
  * node [tsx flags] replayChild.ts URL MACHINE RUN,RUN,... PREFIX,PREFIX,...
@@ -16,16 +15,9 @@ import { readRun } from '../../src/data/runReader.js';
 import { silentLogger } from '../../src/log.js';
 import { MqttTopics } from '../../src/transports/messages/topics.js';
 import { MqttInputPublisher } from '../../src/transports/mqtt/mqttInputPublisher.js';
-import { replayRuns, type ReplaySpeed } from '../../src/transports/replay/replay.js';
+import { replayRuns } from '../../src/transports/replay/replay.js';
 import { selectRuns } from '../../src/transports/replay/selectRuns.js';
-
-interface ReplayRequest {
-  prefix: string;
-  /** Rows per sensor message; replayRuns's default for the speed when left out. */
-  batchRows?: number;
-  startMs: number;
-  speed: ReplaySpeed;
-}
+import type { ReplayAnswer, ReplayRequest } from './replayProcess.js';
 
 const [url, machine, runList, prefixList] = process.argv.slice(2);
 if (url === undefined || machine === undefined || runList === undefined || !prefixList) {
@@ -59,7 +51,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     startMs: request.startMs,
     read,
   });
-  const answer = { samples: result.samples, nextStartMs: result.nextStartMs };
+  const answer: ReplayAnswer = { samples: result.samples, nextStartMs: result.nextStartMs };
   process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
 for (const publisher of publishers.values()) await publisher.stop();

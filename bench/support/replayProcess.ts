@@ -3,20 +3,30 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ReplaySpeed } from '../../src/transports/replay/replay.js';
+import { childNodeFlags } from './daemonProcess.js';
 
 const SCRIPT = fileURLToPath(new URL('./replayChild.ts', import.meta.url));
 
+/** One replay asked of the child, a line of JSON on its stdin. */
+export interface ReplayRequest {
+  /** Topic prefix, one of those the child was started with. */
+  prefix: string;
+  /** Rows per sensor message; replayRuns's default for the speed when left out. */
+  batchRows?: number;
+  startMs: number;
+  speed: ReplaySpeed;
+}
+
+/** The child's answer once a replay is out, a line of JSON on its stdout. */
+export interface ReplayAnswer {
+  samples: number;
+  /** Where a following replay would continue the time line. */
+  nextStartMs: number;
+}
+
 export interface ReplayProcess {
-  /**
-   * Publishes the runs once under `prefix`; resolves once all are out with the samples sent and
-   * where a following replay would continue the time line.
-   */
-  replay(request: {
-    prefix: string;
-    batchRows?: number;
-    startMs: number;
-    speed: ReplaySpeed;
-  }): Promise<{ samples: number; nextStartMs: number }>;
+  /** Publishes the runs once under `prefix`; resolves once all are out. */
+  replay(request: ReplayRequest): Promise<ReplayAnswer>;
   stop(): Promise<void>;
 }
 
@@ -32,9 +42,8 @@ export async function startReplayProcess(options: {
   prefixes: readonly string[];
 }): Promise<ReplayProcess> {
   const { url, machine, runIds, prefixes } = options;
-  const flags = process.execArgv.filter((f) => !f.startsWith('--test') && !f.startsWith('--cpu'));
   const args = [SCRIPT, url, machine, runIds.join(','), prefixes.join(',')];
-  const child = spawn(process.execPath, [...flags, ...args], {
+  const child = spawn(process.execPath, [...childNodeFlags(), ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');
@@ -53,7 +62,7 @@ export async function startReplayProcess(options: {
   return {
     async replay(request) {
       child.stdin.write(`${JSON.stringify(request)}\n`);
-      return JSON.parse(await next()) as { samples: number; nextStartMs: number };
+      return JSON.parse(await next()) as ReplayAnswer;
     },
     async stop() {
       child.stdin.end();
